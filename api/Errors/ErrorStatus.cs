@@ -1,0 +1,50 @@
+using Partner.Errors;
+
+namespace Partner.Api.Errors;
+
+/// <summary>The one table from a contract error code to its HTTP status.</summary>
+public static class ErrorStatus
+{
+    private static readonly Dictionary<string, int> Statuses = new(StringComparer.Ordinal)
+    {
+        [ErrorCodes.Validation] = StatusCodes.Status400BadRequest,
+        ["room.date-in-past"] = StatusCodes.Status400BadRequest,
+        ["room.not-owner"] = StatusCodes.Status403Forbidden,
+        ["room.completed"] = StatusCodes.Status409Conflict,
+        ["room.full"] = StatusCodes.Status409Conflict,
+        ["room.owner-cannot-leave"] = StatusCodes.Status409Conflict,
+        ["room.not-participant"] = StatusCodes.Status409Conflict,
+        ["room.capacity-below-participants"] = StatusCodes.Status409Conflict,
+        ["comment.not-author"] = StatusCodes.Status403Forbidden,
+        ["random-match.already-waiting"] = StatusCodes.Status409Conflict,
+        ["match.not-member"] = StatusCodes.Status403Forbidden,
+        ["match.already-reviewed"] = StatusCodes.Status409Conflict,
+        ["match.review-target-invalid"] = StatusCodes.Status400BadRequest,
+        ["auth.refresh-invalid"] = StatusCodes.Status401Unauthorized,
+        ["user.withdrawn"] = StatusCodes.Status403Forbidden,
+        [ErrorCodes.NotFound] = StatusCodes.Status404NotFound,
+        [ErrorCodes.RateLimited] = StatusCodes.Status429TooManyRequests,
+        [ErrorCodes.Unavailable] = StatusCodes.Status503ServiceUnavailable,
+        [ErrorCodes.Internal] = StatusCodes.Status500InternalServerError,
+    };
+
+    /// <summary>Codes for responses that carry no domain code (an unknown route, a wrong method, ...).</summary>
+    private static readonly Dictionary<int, string> FallbackCodes = new()
+    {
+        [StatusCodes.Status400BadRequest] = ErrorCodes.Validation,
+        [StatusCodes.Status401Unauthorized] = "unauthorized",
+        [StatusCodes.Status403Forbidden] = "forbidden",
+        [StatusCodes.Status404NotFound] = ErrorCodes.NotFound,
+        [StatusCodes.Status405MethodNotAllowed] = "method-not-allowed",
+        [StatusCodes.Status406NotAcceptable] = "not-acceptable",
+        [StatusCodes.Status412PreconditionFailed] = "precondition-failed",
+        [StatusCodes.Status415UnsupportedMediaType] = "unsupported-media-type",
+        [StatusCodes.Status429TooManyRequests] = ErrorCodes.RateLimited,
+        [StatusCodes.Status500InternalServerError] = ErrorCodes.Internal,
+        [StatusCodes.Status503ServiceUnavailable] = ErrorCodes.Unavailable,
+    };
+
+    public static int For(string code) => Statuses.GetValueOrDefault(code, StatusCodes.Status400BadRequest);
+
+    public static string CodeFor(int status) => FallbackCodes.GetValueOrDefault(status, $"http-{status}");
+}

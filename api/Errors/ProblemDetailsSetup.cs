@@ -1,0 +1,37 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Partner.Errors;
+
+namespace Partner.Api.Errors;
+
+public static class ProblemDetailsSetup
+{
+    /// <summary>Every error answers application/problem+json with a stable <c>code</c> and, for validation, camelCase field keys.</summary>
+    public static IHostApplicationBuilder AddPartnerProblemDetails(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            var problem = context.ProblemDetails;
+            var status = problem.Status ?? context.HttpContext.Response.StatusCode;
+            if (problem is HttpValidationProblemDetails validation)
+            {
+                var naming = context.HttpContext.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions.PropertyNamingPolicy;
+                validation.Errors = validation.Errors.ToDictionary(
+                    pair => CamelCasePath(pair.Key, naming),
+                    pair => pair.Value);
+                problem.Extensions["code"] = ErrorCodes.Validation;
+            }
+
+            problem.Extensions.TryAdd("code", ErrorStatus.CodeFor(status));
+            problem.Extensions.TryAdd("traceId", context.HttpContext.TraceIdentifier);
+        });
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        return builder;
+    }
+
+    /// <summary>"Conditions.Place" → "conditions.place", the JSON names clients send.</summary>
+    internal static string CamelCasePath(string path, JsonNamingPolicy? naming) =>
+        naming is null ? path : string.Join('.', path.Split('.').Select(naming.ConvertName));
+}

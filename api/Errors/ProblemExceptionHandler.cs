@@ -1,0 +1,92 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Orleans.Runtime;
+using Orleans.Runtime.Messaging;
+using Partner.Errors;
+
+namespace Partner.Api.Errors;
+
+/// <summary>Turns every exception that reaches the pipeline into problem details; never leaks a stack trace.</summary>
+internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var problem = exception switch
+        {
+            DomainException domain => FromDomain(domain),
+            BadHttpRequestException badRequest => FromBadRequest(badRequest),
+            SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or ConnectionFailedException =>
+                Problem(StatusCodes.Status503ServiceUnavailable, "Service temporarily unavailable", "The cluster did not answer in time; retry shortly.", ErrorCodes.Unavailable),
+            _ => null,
+        };
+
+        if (problem is null)
+        {
+            LogUnhandled(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
+            problem = Problem(StatusCodes.Status500InternalServerError, "An unexpected error occurred", null, ErrorCodes.Internal);
+        }
+        else if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = "1";
+        }
+
+        httpContext.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails = problem,
+            Exception = exception,
+        });
+    }
+
+    private static ProblemDetails FromDomain(DomainException exception)
+    {
+        var status = ErrorStatus.For(exception.Code);
+        if (exception.FieldErrors is { } fields)
+        {
+            return new HttpValidationProblemDetails(fields.ToDictionary(pair => pair.Key, pair => pair.Value.ToArray()))
+            {
+                Status = status,
+                Title = "One or more validation errors occurred.",
+                Detail = exception.Message,
+                Extensions = { ["code"] = exception.Code },
+            };
+        }
+
+        return Problem(status, exception.Message, exception.Message, exception.Code);
+    }
+
+    private static ProblemDetails FromBadRequest(BadHttpRequestException exception)
+    {
+        if (exception.InnerException is JsonException json)
+        {
+            var field = JsonField(json.Path);
+            return new HttpValidationProblemDetails(new Dictionary<string, string[]>
+            {
+                [field] = [field == "body" ? "The request body is not valid JSON." : $"The value of '{field}' is not valid."],
+            })
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "The request body is invalid.",
+            };
+        }
+
+        return Problem(exception.StatusCode, "Bad request", exception.Message, ErrorStatus.CodeFor(exception.StatusCode));
+    }
+
+    /// <summary>"$.conditions.place[0]" → "conditions.place[0]"; the body itself is "body".</summary>
+    private static string JsonField(string? path) =>
+        path is null or "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+
+    private static ProblemDetails Problem(int status, string title, string? detail, string code) => new()
+    {
+        Status = status,
+        Title = title,
+        Detail = detail,
+        Extensions = { ["code"] = code },
+    };
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path}")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);
+}

@@ -1,0 +1,21 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Partner.Api.Hosting;
+
+public static class JsonSetup
+{
+    /// <summary>Enums travel as UPPER_CASE strings (case-insensitive on input) in HTTP and SignalR JSON.</summary>
+    public static IHostApplicationBuilder AddPartnerJson(this IHostApplicationBuilder builder)
+    {
+        builder.Services.ConfigureHttpJsonOptions(options => Configure(options.SerializerOptions));
+        return builder;
+    }
+
+    public static void Configure(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        options.Converters.Add(new UpperCaseEnumConverter());
+    }
+}

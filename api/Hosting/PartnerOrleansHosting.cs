@@ -1,0 +1,27 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Partner.Silo.Hosting;
+
+namespace Partner.Api.Hosting;
+
+public static class PartnerOrleansHosting
+{
+    /// <summary>
+    /// Embedded (default): co-hosts a silo in this process. Production: joins the silos' cluster
+    /// as an Orleans client, with the providers of the <c>Orleans</c> section.
+    /// </summary>
+    public static IHostApplicationBuilder AddPartnerOrleans(this IHostApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        var mode = PartnerModes.Read(builder.Configuration);
+        if (mode == PartnerMode.Embedded)
+        {
+            return builder.AddPartnerSilo();
+        }
+
+        OrleansProviderDefaults.AddBeneath(builder.Configuration, OrleansProviderDefaults.ForClient());
+        ProviderConnections.RequireAll(builder.Configuration);
+        builder.Services.AddOptions<ClusterConnectionOptions>().BindConfiguration(ClusterConnectionOptions.Section);
+        builder.UseOrleansClient(client => client.UseConnectionRetryFilter<ClusterConnectionRetry>());
+        return builder;
+    }
+}

@@ -1,0 +1,23 @@
+using System.Collections.Immutable;
+
+namespace Partner.Errors;
+
+/// <summary>
+/// The one exception type for broken business rules. It crosses grain boundaries intact;
+/// the API maps <see cref="Code"/> to an HTTP status and a problem-details body.
+/// </summary>
+[GenerateSerializer, Alias("partner.domain-exception")]
+public sealed class DomainException : Exception
+{
+    public DomainException(string code, string message, ImmutableDictionary<string, ImmutableArray<string>>? fieldErrors = null)
+        : base(message)
+    {
+        Code = code;
+        FieldErrors = fieldErrors;
+    }
+
+    [Id(0)] public string Code { get; }
+
+    /// <summary>For <c>validation</c>: JSON field name → messages.</summary>
+    [Id(1)] public ImmutableDictionary<string, ImmutableArray<string>>? FieldErrors { get; }
+}

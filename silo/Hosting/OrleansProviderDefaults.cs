@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Configuration;
+using Partner.Streams;
+
+namespace Partner.Silo.Hosting;
+
+/// <summary>
+/// The Orleans providers each mode uses, written as the <c>Orleans</c> configuration section
+/// that Orleans reads itself. They are added beneath every other configuration source, so any
+/// key can be overridden (e.g. <c>Orleans__Streaming__partner__ProviderType=EventHubs</c>).
+/// </summary>
+public static class OrleansProviderDefaults
+{
+    public const string DatabaseConnectionName = "PartnerDb";
+    public const string RedisConnectionName = "Redis";
+    public const string MySqlInvariant = "MySql.Data.MySqlConnector";
+
+    private static readonly Dictionary<string, string?> Common = new()
+    {
+        ["Orleans:ClusterId"] = "partner",
+        ["Orleans:ServiceId"] = "partner",
+        [$"Orleans:Streaming:{PartnerStreams.ProviderName}:ProviderType"] = "Memory",
+    };
+
+    private static readonly Dictionary<string, string?> EmbeddedSilo = new()
+    {
+        ["Orleans:GrainStorage:Default:ProviderType"] = "Memory",
+        ["Orleans:GrainStorage:PubSubStore:ProviderType"] = "Memory",
+        ["Orleans:Reminders:ProviderType"] = "Memory",
+    };
+
+    private static readonly Dictionary<string, string?> ProductionClustering = new()
+    {
+        ["Orleans:Clustering:ProviderType"] = "Redis",
+        ["Orleans:Clustering:ConnectionName"] = RedisConnectionName,
+    };
+
+    private static readonly Dictionary<string, string?> ProductionSilo = new()
+    {
+        ["Orleans:GrainStorage:Default:ProviderType"] = "AdoNet",
+        ["Orleans:GrainStorage:Default:Invariant"] = MySqlInvariant,
+        ["Orleans:GrainStorage:Default:ConnectionName"] = DatabaseConnectionName,
+        // Stream subscriptions live here; on memory storage a silo restart would silently drop them.
+        ["Orleans:GrainStorage:PubSubStore:ProviderType"] = "AdoNet",
+        ["Orleans:GrainStorage:PubSubStore:Invariant"] = MySqlInvariant,
+        ["Orleans:GrainStorage:PubSubStore:ConnectionName"] = DatabaseConnectionName,
+        ["Orleans:Reminders:ProviderType"] = "AdoNet",
+        ["Orleans:Reminders:Invariant"] = MySqlInvariant,
+        ["Orleans:Reminders:ConnectionName"] = DatabaseConnectionName,
+    };
+
+    public static IReadOnlyDictionary<string, string?> ForSilo(PartnerMode mode) =>
+        mode == PartnerMode.Production ? Merge(Common, ProductionClustering, ProductionSilo) : Merge(Common, EmbeddedSilo);
+
+    public static IReadOnlyDictionary<string, string?> ForClient() => Merge(Common, ProductionClustering);
+
+    /// <summary>Adds <paramref name="defaults"/> beneath every configuration source already present.</summary>
+    public static void AddBeneath(IConfigurationBuilder configuration, IReadOnlyDictionary<string, string?> defaults) =>
+        configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = defaults });
+
+    private static Dictionary<string, string?> Merge(params Dictionary<string, string?>[] parts) =>
+        parts.SelectMany(part => part).ToDictionary(StringComparer.OrdinalIgnoreCase);
+}

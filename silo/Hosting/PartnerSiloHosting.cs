@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Storage;
+using Partner.Catalog;
+using Partner.Silo.Catalog;
+using Partner.Silo.Database;
+
+namespace Partner.Silo.Hosting;
+
+public static class PartnerSiloHosting
+{
+    /// <summary>
+    /// Hosts a Partner silo. The providers come from the <c>Orleans</c> configuration section,
+    /// beneath which the defaults of the mode (<c>Partner:Mode</c>) are laid.
+    /// </summary>
+    public static IHostApplicationBuilder AddPartnerSilo(this IHostApplicationBuilder builder)
+    {
+        var mode = PartnerModes.Read(builder.Configuration);
+        OrleansProviderDefaults.AddBeneath(builder.Configuration, OrleansProviderDefaults.ForSilo(mode));
+        CatalogDefaults.AddBeneath(builder.Configuration);
+        if (mode == PartnerMode.Production)
+        {
+            ProviderConnections.RequireAll(builder.Configuration);
+        }
+
+        var services = builder.Services;
+        services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CatalogOptions>, CatalogOptionsValidator>();
+        services.AddOptions<EmbeddedOptions>().BindConfiguration(EmbeddedOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section);
+        services.AddOptions<ClusterMembershipOptions>().BindConfiguration("Partner:Cluster:Membership");
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<DatabaseMigrator>();
+        services.AddSingleton(new SiloModeInfo(mode));
+
+        builder.UseOrleans(silo =>
+        {
+            if (!builder.Configuration.GetSection("Orleans:Clustering").Exists())
+            {
+                var ports = builder.Configuration.GetSection(EmbeddedOptions.Section).Get<EmbeddedOptions>() ?? new EmbeddedOptions();
+                silo.UseLocalhostClustering(ports.SiloPort, ports.GatewayPort,
+                    serviceId: builder.Configuration["Orleans:ServiceId"]!, clusterId: builder.Configuration["Orleans:ClusterId"]!);
+            }
+
+            // Binary, version-tolerant state rows guarded by [Id]/[Alias], instead of JSON with CLR type names.
+            silo.Services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
+            silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SchemaMigration>();
+            silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloStartupLog>();
+        });
+
+        return builder;
+    }
+}
+
+/// <summary>The mode this process's silo runs in.</summary>
+public sealed record SiloModeInfo(PartnerMode Mode);

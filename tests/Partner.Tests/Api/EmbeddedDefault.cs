@@ -1,0 +1,49 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Partner.Tests.Api;
+
+public sealed class EmbeddedDefault(PartnerApiFactory factory) : IClassFixture<PartnerApiFactory>
+{
+    [Fact]
+    public async Task IsReadyWithOnlyTheClusterCheck()
+    {
+        var response = await factory.CreateClient().GetAsync("/health/ready");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var checks = json.RootElement.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString() ?? "").ToArray();
+        Assert.Equal(["cluster"], checks);
+        Assert.Equal("Healthy", json.RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task IsLive()
+    {
+        var response = await factory.CreateClient().GetAsync("/health/live");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task PublishesAnOpenApiDocumentOfItsEndpoints()
+    {
+        var response = await factory.CreateClient().GetAsync("/openapi/v1.json");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.True(json.RootElement.GetProperty("paths").TryGetProperty("/api/categories", out _));
+    }
+
+    [Fact]
+    public async Task ServesAnInteractiveApiReferenceWithoutACdn()
+    {
+        var client = factory.CreateClient();
+        var page = await client.GetAsync("/scalar/v1");
+        var script = await client.GetAsync("/scalar/scalar.js");
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("openapi/v1.json", await page.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+    }
+}

@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+
+namespace Partner.Tests.Infrastructure;
+
+/// <summary>
+/// Production mode as an operator runs it: real MariaDB and Redis, silo and API as separate
+/// processes, configured only through environment variables.
+/// </summary>
+public sealed class ProductionCluster(MariaDbServer database, RedisServer redis) : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private readonly List<PartnerProcess> processes = [];
+    private readonly string clusterId = "test-" + Guid.NewGuid().ToString("N")[..8];
+
+    public string ClusterId => clusterId;
+
+    public MariaDbServer Database => database;
+
+    public RedisServer Redis => redis;
+
+    /// <summary>What every process of the cluster shares: the mode, the two connection strings, fast failure detection.</summary>
+    public Dictionary<string, string?> CommonEnvironment() => new()
+    {
+        ["DOTNET_ENVIRONMENT"] = "Production",
+        ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        ["Partner__Mode"] = "Production",
+        ["ConnectionStrings__PartnerDb"] = database.ConnectionString,
+        ["ConnectionStrings__Redis"] = redis.ConnectionString,
+        ["Orleans__ClusterId"] = clusterId,
+        ["Orleans__Messaging__ResponseTimeout"] = "00:00:05",
+        ["Logging__LogLevel__Orleans"] = "Warning",
+    };
+
+    public async Task<SiloProcess> StartSiloAsync(int? siloPort = null, int? gatewayPort = null)
+    {
+        var ports = (Silo: siloPort ?? FreePort.Next(), Gateway: gatewayPort ?? FreePort.Next());
+        var environment = CommonEnvironment();
+        environment["Orleans__Endpoints__SiloPort"] = ports.Silo.ToString(CultureInfo.InvariantCulture);
+        environment["Orleans__Endpoints__GatewayPort"] = ports.Gateway.ToString(CultureInfo.InvariantCulture);
+        environment["Orleans__Endpoints__AdvertisedIPAddress"] = "127.0.0.1";
+        environment["Partner__Cluster__Membership__ProbeTimeout"] = "00:00:01";
+        environment["Partner__Cluster__Membership__NumMissedProbesLimit"] = "2";
+        var process = PartnerProcess.Start("silo", environment, $"silo-{ports.Silo}");
+        processes.Add(process);
+        await process.WaitForOutputAsync("is active in production mode", StartTimeout);
+        return new SiloProcess(process, ports.Silo, ports.Gateway);
+    }
+
+    public async Task<ApiProcess> StartApiAsync()
+    {
+        var port = FreePort.Next();
+        var environment = CommonEnvironment();
+        environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+        var process = PartnerProcess.Start("api", environment, $"api-{port}");
+        processes.Add(process);
+        var api = new ApiProcess(process, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(15) });
+        await api.WaitUntilAsync("/health/live", HttpStatusCode.OK, StartTimeout);
+        return api;
+    }
+
+    /// <summary>An Orleans client in the test process, joined to the cluster through Redis like the API.</summary>
+    public async Task<IHost> ConnectClientAsync()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.UseOrleansClient(client => client
+            .UseRedisClustering(redis.ConnectionString)
+            .Configure<ClusterOptions>(options =>
+            {
+                options.ClusterId = clusterId;
+                options.ServiceId = "partner";
+            }));
+        builder.Services.Configure<ClientMessagingOptions>(options => options.ResponseTimeout = TimeSpan.FromSeconds(5));
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Processes stop before the servers, or a silo's shutdown hangs retrying its membership update.
+        foreach (var process in processes)
+        {
+            await process.DisposeAsync();
+        }
+    }
+}
+
+public sealed record SiloProcess(PartnerProcess Process, int SiloPort, int GatewayPort)
+{
+    /// <summary>True when an Orleans silo address (e.g. "S127.0.0.1:11111:12345") is this silo's.</summary>
+    public bool Hosts(string? siloAddress) =>
+        siloAddress is not null && siloAddress.Contains($":{SiloPort.ToString(CultureInfo.InvariantCulture)}:", StringComparison.Ordinal);
+}
+
+public sealed record ApiProcess(PartnerProcess Process, HttpClient Http)
+{
+    /// <summary>Polls <paramref name="path"/> until it answers <paramref name="status"/>; returns that response's body.</summary>
+    public async Task<string> WaitUntilAsync(string path, HttpStatusCode status, TimeSpan timeout, Func<string, bool>? bodyMatches = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var last = "(no answer)";
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Process.HasExited)
+            {
+                throw new InvalidOperationException($"{Process} exited:\n{Process.Output}");
+            }
+
+            try
+            {
+                using var response = await Http.GetAsync(path);
+                var body = await response.Content.ReadAsStringAsync();
+                last = $"{(int)response.StatusCode} {body}";
+                if (response.StatusCode == status && (bodyMatches is null || bodyMatches(body)))
+                {
+                    return body;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                last = ex.Message;
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"{path} did not answer {(int)status} within {timeout}; last: {last}\n{Process.Output}");
+    }
+}
