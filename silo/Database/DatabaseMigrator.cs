@@ -13,15 +13,18 @@ public sealed partial class DatabaseMigrator(ILogger<DatabaseMigrator> logger)
     private const string LockName = "partner-schema";
     private const int LockTimeoutSeconds = 60;
 
+    /// <summary>Applies the script unless this exact script was applied before (recorded by its SHA-256 in PartnerSchemaHistory).</summary>
     public async Task MigrateAsync(string connectionString, CancellationToken cancellationToken)
     {
         var statements = Statements();
+        var scriptHash = ScriptHash(statements);
         var stopwatch = Stopwatch.StartNew();
 
         var builder = new MySqlConnectionStringBuilder(connectionString)
         {
             // A pooled session would keep the named lock if releasing it failed; closing an unpooled one frees it.
             Pooling = false,
+            // Statements carry no parameters, so any @name in the script is a session variable.
             AllowUserVariables = true,
         };
 
@@ -30,6 +33,13 @@ public sealed partial class DatabaseMigrator(ILogger<DatabaseMigrator> logger)
         await AcquireLockAsync(connection, cancellationToken);
         try
         {
+            // Re-creating procedures under running silos would fail their writes for a moment: skip a script already applied.
+            if (await AlreadyAppliedAsync(connection, scriptHash, cancellationToken))
+            {
+                LogSchemaCurrent(scriptHash[..12]);
+                return;
+            }
+
             for (var index = 0; index < statements.Count; index++)
             {
                 await using var command = new MySqlCommand(statements[index], connection);
@@ -43,6 +53,8 @@ public sealed partial class DatabaseMigrator(ILogger<DatabaseMigrator> logger)
                     throw;
                 }
             }
+
+            await RecordAppliedAsync(connection, scriptHash, cancellationToken);
         }
         finally
         {
@@ -50,6 +62,30 @@ public sealed partial class DatabaseMigrator(ILogger<DatabaseMigrator> logger)
         }
 
         LogSchemaApplied(statements.Count, stopwatch.ElapsedMilliseconds);
+    }
+
+    public static string ScriptHash(IReadOnlyList<string> statements) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join("\n-- statement\n", statements))));
+
+    private static async Task<bool> AlreadyAppliedAsync(MySqlConnection connection, string scriptHash, CancellationToken cancellationToken)
+    {
+        await using (var create = new MySqlCommand(
+            "CREATE TABLE IF NOT EXISTS PartnerSchemaHistory (ScriptHash CHAR(64) NOT NULL PRIMARY KEY, AppliedOn DATETIME(3) NOT NULL) ENGINE = InnoDB DEFAULT CHARSET = ascii",
+            connection))
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var query = new MySqlCommand("SELECT COUNT(*) FROM PartnerSchemaHistory WHERE ScriptHash = @hash", connection);
+        query.Parameters.AddWithValue("@hash", scriptHash);
+        return Convert.ToInt64(await query.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) > 0;
+    }
+
+    private static async Task RecordAppliedAsync(MySqlConnection connection, string scriptHash, CancellationToken cancellationToken)
+    {
+        await using var command = new MySqlCommand("INSERT IGNORE INTO PartnerSchemaHistory (ScriptHash, AppliedOn) VALUES (@hash, UTC_TIMESTAMP(3))", connection);
+        command.Parameters.AddWithValue("@hash", scriptHash);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public static IReadOnlyList<string> Statements()
@@ -136,6 +172,9 @@ public sealed partial class DatabaseMigrator(ILogger<DatabaseMigrator> logger)
             .First(line => line.Length > 0 && !line.StartsWith("--", StringComparison.Ordinal));
         return firstSql.Length <= 120 ? firstSql : firstSql[..120];
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "schema {ScriptHash} already applied; nothing to do")]
+    private partial void LogSchemaCurrent(string scriptHash);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "schema applied: {StatementCount} statements in {ElapsedMilliseconds} ms")]
     private partial void LogSchemaApplied(int statementCount, long elapsedMilliseconds);

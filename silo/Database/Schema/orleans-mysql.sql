@@ -12,8 +12,10 @@
 --   -- statement
 -- ends one statement and starts the next. The migrator splits on that line and sends
 -- each piece as one command, so CREATE PROCEDURE bodies need no DELIMITER. A piece
--- holding nothing but comments and blank lines is skipped. Outside string literals,
--- no statement may use '@' or '?' (the client library reads those as parameters).
+-- holding nothing but comments and blank lines is skipped. Statements are sent without
+-- parameters: session variables (@name) are allowed, a bare ? outside literals and
+-- comments is not (the client library reads it as a positional parameter).
+-- To apply by hand: sed 's/^-- statement$/$$/' orleans-mysql.sql | mariadb --delimiter='$$' DB
 --
 -- Contract with Orleans (Microsoft.Orleans.Persistence.AdoNet / Reminders.AdoNet):
 --   * each provider loads its query texts from OrleansQuery (QueryKey, QueryText) and

@@ -314,7 +314,7 @@ public sealed class MariaDbServer : IAsyncDisposable
                 lastError = e;
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(100), ct).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(50), ct).ConfigureAwait(false);
         }
 
         throw Failure($"mariadbd did not accept connections within {ReadyTimeout}", lastError);

@@ -65,8 +65,6 @@ public sealed class PartnerProcess : IAsyncDisposable
 
     public string Name => name;
 
-    private static bool KeepLogs => Environment.GetEnvironmentVariable(KeepLogsVariable) is "1" or "true";
-
     public int Pid { get; }
 
     public string LogPath { get; }
@@ -84,7 +82,8 @@ public sealed class PartnerProcess : IAsyncDisposable
         }
     }
 
-    public static PartnerProcess Start(string project, IReadOnlyDictionary<string, string?> environment, string name)
+    /// <summary>Runs the built silo or api; a null value in <paramref name="environment"/> removes an inherited variable.</summary>
+    public static PartnerProcess Start(string project, IReadOnlyDictionary<string, string?> environment, string name, params string[] arguments)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(project);
         ArgumentNullException.ThrowIfNull(environment);
@@ -103,6 +102,10 @@ public sealed class PartnerProcess : IAsyncDisposable
             WorkingDirectory = Path.GetDirectoryName(assembly)!,
         };
         startInfo.ArgumentList.Add(assembly);
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
 
         foreach (var variable in UninheritedVariables)
         {
@@ -204,6 +207,8 @@ public sealed class PartnerProcess : IAsyncDisposable
     }
 
     public override string ToString() => $"{name} (pid {Pid})";
+
+    private static bool KeepLogs => Environment.GetEnvironmentVariable(KeepLogsVariable) is "1" or "true";
 
     private static string ResolveAssembly(string project)
     {
@@ -310,9 +315,9 @@ internal static class ChildProcesses
 {
     private const int SigTerm = 15;
     private const int NoSuchProcess = 3;
+    private const string OwnerMarker = ".partner-test-owner";
 
     private static readonly ConcurrentDictionary<Process, byte> Live = new();
-    private const string OwnerMarker = ".partner-test-owner";
     private static readonly string[] SweptPrefixes = ["partner-mariadb-", "partner-redis-", "partner-proc-"];
     private static readonly ConcurrentDictionary<string, byte> TempDirectories = new();
     private static readonly Lazy<bool> Swept = new(() =>
@@ -388,10 +393,9 @@ internal static class ChildProcesses
             return;
         }
 
-        if (SendSignal(process.Id, SigTerm) != 0 && Marshal.GetLastPInvokeError() != NoSuchProcess)
+        if (SendSignal(process.Id, SigTerm) != 0 && Marshal.GetLastPInvokeError() is var errno and not NoSuchProcess)
         {
-            throw new InvalidOperationException(
-                $"kill(-TERM, {process.Id}) failed with errno {Marshal.GetLastPInvokeError()}.");
+            throw new InvalidOperationException($"kill({process.Id}, SIGTERM) failed with errno {errno}.");
         }
     }
 
