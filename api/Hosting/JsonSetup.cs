@@ -9,6 +9,7 @@ public static class JsonSetup
     public static IHostApplicationBuilder AddPartnerJson(this IHostApplicationBuilder builder)
     {
         builder.Services.ConfigureHttpJsonOptions(options => Configure(options.SerializerOptions));
+        builder.Services.AddSignalR().AddJsonProtocol(options => Configure(options.PayloadSerializerOptions));
         return builder;
     }
 

@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using System.Text.Json;
 using Partner.Api.Hosting;
 
@@ -28,6 +31,18 @@ public sealed class JsonConventions
     [Fact]
     public void NullsAreOmitted() =>
         Assert.Equal("""{"status":"OPEN"}""", JsonSerializer.Serialize(new Sample(null, SampleStatus.Open), Options));
+
+    [Fact]
+    public void HttpAndSignalRUseTheSameConventions()
+    {
+        using var factory = new PartnerApiFactory();
+        var http = factory.Services.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        var signalR = factory.Services.GetRequiredService<IOptions<JsonHubProtocolOptions>>().Value.PayloadSerializerOptions;
+        var sample = new Sample(SampleType.RoomJoined, SampleStatus.Completed);
+
+        Assert.Equal("""{"type":"ROOM_JOINED","status":"COMPLETED"}""", JsonSerializer.Serialize(sample, http));
+        Assert.Equal(JsonSerializer.Serialize(sample, http), JsonSerializer.Serialize(sample, signalR));
+    }
 
     private static JsonSerializerOptions Create()
     {
