@@ -1,7 +1,9 @@
+using Partner.Api.Auth;
 using Partner.Api.Catalog;
-using Partner.Api.Errors;
 using Partner.Api.Health;
 using Partner.Api.Hosting;
+using Partner.Api.Problems;
+using Partner.Api.Users;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,18 +11,26 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddPartnerOrleans();
 builder.AddPartnerJson();
 builder.AddPartnerProblemDetails();
+builder.AddPartnerAuth();
+builder.AddPartnerRateLimits();
 builder.AddPartnerHealthChecks();
+builder.Services.AddValidation();
 builder.Services.AddOpenApi();
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
 
 app.MapOpenApi();
 app.MapScalarApiReference();
 app.MapPartnerHealth();
 app.MapCatalog();
+app.MapAuth();
+app.MapUsers();
 
 app.Run();
 

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 
-namespace Partner.Errors;
+namespace Partner;
 
 /// <summary>
 /// The one exception type for broken business rules. It crosses grain boundaries intact;

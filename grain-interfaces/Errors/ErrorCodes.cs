@@ -1,4 +1,4 @@
-namespace Partner.Errors;
+namespace Partner;
 
 /// <summary>The stable error codes of the public contract.</summary>
 public static class ErrorCodes
@@ -8,4 +8,6 @@ public static class ErrorCodes
     public const string RateLimited = "rate-limited";
     public const string Unavailable = "unavailable";
     public const string Internal = "internal";
+    public const string RefreshInvalid = "auth.refresh-invalid";
+    public const string UserWithdrawn = "user.withdrawn";
 }

@@ -19,18 +19,35 @@ public sealed class PartnerApiFactory : WebApplicationFactory<Program>
 
     public string Environment { get; init; } = "Development";
 
+    /// <summary>Extra service registrations (e.g. a recording withdrawal step), applied after the app's own.</summary>
+    public Action<IServiceCollection>? ExtraServices { get; init; }
+
+    /// <summary>Logins that <c>Partner:Admins</c> lists in every factory.</summary>
+    public static readonly string[] AdminLogins = ["admin-1", "admin-2"];
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(Environment);
         builder.UseSetting("Partner:Embedded:SiloPort", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Partner:Embedded:GatewayPort", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        // Every test client shares one remote address here; rate-limit tests set their own limits.
+        builder.UseSetting("Partner:RateLimits:Auth:PermitLimit", "1000000");
+        builder.UseSetting("Partner:RateLimits:Writes:PermitLimit", "1000000");
+        for (var i = 0; i < AdminLogins.Length; i++)
+        {
+            builder.UseSetting($"Partner:Admins:{i}", AdminLogins[i]);
+        }
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);
         }
 
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, TestEndpoints>());
+        if (ExtraServices is { } configure)
+        {
+            builder.ConfigureServices(configure);
+        }
     }
 
     /// <summary>Endpoints that exist only in tests, mapped behind the application's own pipeline.</summary>

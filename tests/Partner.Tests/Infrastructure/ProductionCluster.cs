@@ -17,6 +17,9 @@ public sealed class ProductionCluster(MariaDbServer database, RedisServer redis)
     private readonly List<PartnerProcess> processes = [];
     private readonly string clusterId = "test-" + Guid.NewGuid().ToString("N")[..8];
 
+    /// <summary>The production signing key of this cluster's API nodes.</summary>
+    public static readonly string SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
+
     public string ClusterId => clusterId;
 
     public MariaDbServer Database => database;
@@ -32,6 +35,7 @@ public sealed class ProductionCluster(MariaDbServer database, RedisServer redis)
         ["ConnectionStrings__PartnerDb"] = database.ConnectionString,
         ["ConnectionStrings__Redis"] = redis.ConnectionString,
         ["Orleans__ClusterId"] = clusterId,
+        ["Auth__Jwt__SigningKey"] = SigningKey,
         ["Orleans__Messaging__ResponseTimeout"] = "00:00:05",
         ["Logging__LogLevel__Orleans"] = "Warning",
     };

@@ -1,6 +1,5 @@
-using Partner.Errors;
 
-namespace Partner.Api.Errors;
+namespace Partner.Api.Problems;
 
 /// <summary>The one table from a contract error code to its HTTP status.</summary>
 public static class ErrorStatus
@@ -20,8 +19,8 @@ public static class ErrorStatus
         ["match.not-member"] = StatusCodes.Status403Forbidden,
         ["match.already-reviewed"] = StatusCodes.Status409Conflict,
         ["match.review-target-invalid"] = StatusCodes.Status400BadRequest,
-        ["auth.refresh-invalid"] = StatusCodes.Status401Unauthorized,
-        ["user.withdrawn"] = StatusCodes.Status403Forbidden,
+        [ErrorCodes.RefreshInvalid] = StatusCodes.Status401Unauthorized,
+        [ErrorCodes.UserWithdrawn] = StatusCodes.Status403Forbidden,
         [ErrorCodes.NotFound] = StatusCodes.Status404NotFound,
         [ErrorCodes.RateLimited] = StatusCodes.Status429TooManyRequests,
         [ErrorCodes.Unavailable] = StatusCodes.Status503ServiceUnavailable,

@@ -3,9 +3,8 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Orleans.Runtime;
 using Orleans.Runtime.Messaging;
-using Partner.Errors;
 
-namespace Partner.Api.Errors;
+namespace Partner.Api.Problems;
 
 /// <summary>Turns every exception that reaches the pipeline into problem details; never leaks a stack trace.</summary>
 internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
@@ -54,7 +53,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             };
         }
 
-        return Problem(status, exception.Message, exception.Message, exception.Code);
+        return Problem(status, Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status), exception.Message, exception.Code);
     }
 
     private static ProblemDetails FromBadRequest(BadHttpRequestException exception)

@@ -1,9 +1,8 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using Partner.Errors;
 
-namespace Partner.Api.Errors;
+namespace Partner.Api.Problems;
 
 public static class ProblemDetailsSetup
 {

@@ -1,0 +1,148 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
+
+namespace Partner.Users;
+
+public sealed partial class UserGrain(
+    [PersistentState("user")] IPersistentState<UserState> state,
+    IEnumerable<IUserWithdrawalStep> withdrawalSteps,
+    TimeProvider clock,
+    ILogger<UserGrain> logger) : Grain, IUserGrain
+{
+    private Guid UserId => this.GetPrimaryKey();
+
+    private IUserSessionsGrain Sessions => GrainFactory.GetGrain<IUserSessionsGrain>(UserId);
+
+    public async Task<UserProfile> SignIn(SignIn signIn)
+    {
+        var user = state.State;
+        if (user.Registered && user.Status == UserStatus.Withdrawn)
+        {
+            throw Errors.UserWithdrawn();
+        }
+
+        var roles = signIn.IsAdmin ? new List<string> { UserRoles.User, UserRoles.Admin } : [UserRoles.User];
+        if (!user.Registered)
+        {
+            user.Registered = true;
+            user.Login = signIn.Login;
+            user.Nickname = signIn.Login;
+            user.Email = signIn.Email;
+            user.CreatedAt = clock.GetUtcNow();
+            user.Status = UserStatus.Active;
+            LogRegistered(logger, UserId, signIn.Login);
+        }
+        else if (user.Roles.SequenceEqual(roles) && user.ImageUrl == signIn.ImageUrl && user.IntraId == (signIn.IntraId ?? user.IntraId))
+        {
+            return Profile();
+        }
+
+        user.Roles = roles;
+        user.ImageUrl = signIn.ImageUrl;
+        user.IntraId = signIn.IntraId ?? user.IntraId;
+        await SaveAsync();
+        return Profile();
+    }
+
+    public Task<UserProfile?> Get() => Task.FromResult(state.State.Registered ? Profile() : null);
+
+    public async Task<UserProfile> UpdateEmail(string email)
+    {
+        EnsureActiveNow();
+        if (state.State.Email != email)
+        {
+            state.State.Email = email;
+            await SaveAsync();
+        }
+
+        return Profile();
+    }
+
+    public async Task Withdraw()
+    {
+        EnsureRegistered();
+        var user = state.State;
+        if (user.Status != UserStatus.Withdrawn)
+        {
+            user.Status = UserStatus.Withdrawn;
+            user.WithdrawnAt = clock.GetUtcNow();
+            await SaveAsync();
+            LogWithdrawn(logger, UserId);
+        }
+
+        // Run even when already withdrawn: a retry converges after a crash between these steps.
+        await Sessions.RevokeAll();
+        foreach (var step in withdrawalSteps)
+        {
+            await step.Run(UserId, GrainFactory);
+        }
+    }
+
+    public Task EnsureActive()
+    {
+        EnsureActiveNow();
+        return Task.CompletedTask;
+    }
+
+    public Task StartSession(Guid familyId, ImmutableArray<byte> tokenHash, DateTimeOffset expiresAt)
+    {
+        EnsureActiveNow();
+        return Sessions.Start(familyId, tokenHash, expiresAt);
+    }
+
+    public async Task<UserProfile> RefreshSession(Guid familyId, ImmutableArray<byte> presentedHash, ImmutableArray<byte> nextHash, DateTimeOffset expiresAt)
+    {
+        if (!state.State.Registered || state.State.Status != UserStatus.Active)
+        {
+            throw Errors.RefreshInvalid();
+        }
+
+        await Sessions.Rotate(familyId, presentedHash, nextHash, expiresAt);
+        return Profile();
+    }
+
+    public Task EndSession(Guid familyId) => Sessions.Revoke(familyId);
+
+    private void EnsureRegistered()
+    {
+        if (!state.State.Registered)
+        {
+            throw Errors.NotFound("The user");
+        }
+    }
+
+    private void EnsureActiveNow()
+    {
+        EnsureRegistered();
+        if (state.State.Status != UserStatus.Active)
+        {
+            throw Errors.UserWithdrawn();
+        }
+    }
+
+    private UserProfile Profile()
+    {
+        var user = state.State;
+        return new UserProfile(UserId, user.Login, user.Nickname, user.Email, user.ImageUrl, [.. user.Roles], user.Status);
+    }
+
+    private async Task SaveAsync()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // Memory is ahead of storage: reload the truth on the next call.
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId} registered as {Login}")]
+    private static partial void LogRegistered(ILogger logger, Guid userId, string login);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId} withdrew")]
+    private static partial void LogWithdrawn(ILogger logger, Guid userId);
+}
