@@ -21,6 +21,7 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseJsonCharsetGuard();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();

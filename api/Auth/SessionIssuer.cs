@@ -53,7 +53,9 @@ public sealed class SessionIssuer(IGrainFactory grains, IOptions<AuthOptions> op
         userId = familyId = Guid.Empty;
         hash = [];
         Span<byte> bytes = stackalloc byte[RefreshTokenBytes];
+        // TryDecodeFromChars throws on characters outside the alphabet; IsValid screens them first.
         if (string.IsNullOrEmpty(token) || token.Length > 128
+            || !Base64Url.IsValid(token, out var length) || length != RefreshTokenBytes
             || !Base64Url.TryDecodeFromChars(token, bytes, out var written) || written != RefreshTokenBytes)
         {
             return false;

@@ -55,10 +55,15 @@ public sealed class ProductionCluster(MariaDbServer database, RedisServer redis)
         return new SiloProcess(process, ports.Silo, ports.Gateway);
     }
 
-    public async Task<ApiProcess> StartApiAsync()
+    public async Task<ApiProcess> StartApiAsync(IReadOnlyDictionary<string, string?>? settings = null)
     {
         var port = FreePort.Next();
         var environment = CommonEnvironment();
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            environment[key] = value;
+        }
+
         environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
         var process = PartnerProcess.Start("api", environment, $"api-{port}");
         processes.Add(process);

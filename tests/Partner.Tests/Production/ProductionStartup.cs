@@ -33,6 +33,22 @@ public sealed class ProductionStartup(ProductionServers servers)
         await WaitForExitAsync(api);
     }
 
+    [Theory]
+    [InlineData(null, "is missing")]
+    [InlineData(Partner.Api.Auth.JwtSettings.DevelopmentSigningKey, "development key")]
+    [InlineData("too-short", "at least 32 bytes")]
+    public async Task ApiInProductionRefusesToStartWithoutItsOwnSigningKey(string? key, string reason)
+    {
+        var environment = new ProductionCluster(servers.Database, servers.Redis).CommonEnvironment();
+        environment["Auth__Jwt__SigningKey"] = key;
+        environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort.Next().ToString(CultureInfo.InvariantCulture)}";
+        await using var api = PartnerProcess.Start("api", environment, "api-no-key");
+
+        await api.WaitForOutputAsync("Auth:Jwt:SigningKey", ExitTimeout);
+        Assert.Contains(reason, api.Output);
+        await WaitForExitAsync(api);
+    }
+
     [Fact]
     public async Task SiloMigrateCommandAppliesTheSchemaAndExits()
     {
