@@ -17,4 +17,30 @@ public static class Errors
         new(ErrorCodes.RefreshInvalid, "The refresh token is unknown, expired, revoked or was already used.");
 
     public static DomainException UserWithdrawn() => new(ErrorCodes.UserWithdrawn, "This account has been withdrawn.");
+
+    public static DomainException RoomDateInPast() => new(ErrorCodes.RoomDateInPast, "The meeting date is before today.");
+
+    public static DomainException RoomNotOwner() => new(ErrorCodes.RoomNotOwner, "Only the room's owner or an admin may do this.");
+
+    public static DomainException RoomCompleted() => new(ErrorCodes.RoomCompleted, "The room is already completed.");
+
+    public static DomainException RoomFull() => new(ErrorCodes.RoomFull, "The room has no seat left.");
+
+    public static DomainException RoomOwnerCannotLeave() => new(ErrorCodes.RoomOwnerCannotLeave, "The owner cannot leave the room.");
+
+    public static DomainException RoomNotParticipant() => new(ErrorCodes.RoomNotParticipant, "You are not in this room.");
+
+    public static DomainException RoomCapacityBelowParticipants(int participants) =>
+        new(ErrorCodes.RoomCapacityBelowParticipants, $"The capacity cannot be below the {participants} current participants.");
+
+    public static DomainException RoomVersionMismatch() => new(ErrorCodes.RoomVersionMismatch, "The room changed since you read it (If-Match).");
+
+    public static DomainException CommentNotAuthor() => new(ErrorCodes.CommentNotAuthor, "Only the comment's author or an admin may do this.");
+
+    public static DomainException MatchNotMember() => new(ErrorCodes.MatchNotMember, "You are not a member of this match.");
+
+    public static DomainException MatchAlreadyReviewed() => new(ErrorCodes.MatchAlreadyReviewed, "You have already reviewed this match.");
+
+    public static DomainException MatchReviewTargetInvalid(string field, string message) =>
+        new(ErrorCodes.MatchReviewTargetInvalid, message, ImmutableDictionary<string, ImmutableArray<string>>.Empty.Add(field, [message]));
 }
