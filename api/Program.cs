@@ -3,6 +3,7 @@ using Partner.Api.Catalog;
 using Partner.Api.Health;
 using Partner.Api.Hosting;
 using Partner.Api.Problems;
+using Partner.Api.Rooms;
 using Partner.Api.Users;
 using Scalar.AspNetCore;
 
@@ -32,6 +33,7 @@ app.MapPartnerHealth();
 app.MapCatalog();
 app.MapAuth();
 app.MapUsers();
+app.MapRooms();
 
 app.Run();
 

@@ -1,15 +1,12 @@
 using System.Collections.Immutable;
-using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
 namespace Partner.Catalog;
 
 [StatelessWorker]
-public sealed class CatalogGrain(IOptions<CatalogOptions> options) : Grain, ICatalogGrain
+public sealed class CatalogGrain(CategoryCatalog catalog) : Grain, ICatalogGrain
 {
-    private readonly ImmutableArray<CategoryDefinition> categories = ToDefinitions(options.Value);
-
-    public Task<ImmutableArray<CategoryDefinition>> List() => Task.FromResult(categories);
+    public Task<ImmutableArray<CategoryDefinition>> List() => Task.FromResult(catalog.All);
 
     internal static ImmutableArray<CategoryDefinition> ToDefinitions(CatalogOptions options) =>
         [.. options.Categories

@@ -30,6 +30,10 @@ public static class PartnerSiloHosting
         var services = builder.Services;
         services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<CatalogOptions>, CatalogOptionsValidator>();
+        services.AddSingleton<CategoryCatalog>();
+        services.AddOptions<SchoolOptions>().BindConfiguration(SchoolOptions.Section)
+            .Validate(o => TimeZoneInfo.TryFindSystemTimeZoneById(o.TimeZone, out _), "Partner:TimeZone must be a known IANA time zone id.").ValidateOnStart();
+        services.AddSingleton<SchoolCalendar>();
         services.AddOptions<EmbeddedOptions>().BindConfiguration(EmbeddedOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section);
         services.AddOptions<ClusterMembershipOptions>().BindConfiguration("Partner:Cluster:Membership");

@@ -37,7 +37,9 @@ public sealed class GarbageInput(PartnerApiFactory factory, ITestOutputHelper ou
     private static readonly (string Label, string Value)[] GarbageSegments =
     [
         ("not-a-guid", "not-a-guid"),
-        ("%00", "%00"),
+        // The in-memory test server refuses to carry a NUL in a path (Kestrel answers it 400 itself); these escapes reach the app.
+        ("%FF", "%FF"),
+        ("%C0%80", "%C0%80"),
         ("5000 chars", new string('z', 5000)),
     ];
 

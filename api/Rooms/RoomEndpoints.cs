@@ -1,0 +1,129 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Partner.Api.Auth;
+using Partner.Api.Hosting;
+using Partner.Rooms;
+
+namespace Partner.Api.Rooms;
+
+public static class RoomEndpoints
+{
+    public static RouteGroupBuilder MapRooms(this IEndpointRouteBuilder app)
+    {
+        var rooms = app.MapGroup("/api/rooms").WithTags("Rooms");
+        rooms.MapGet("", List).WithSummary("Rooms, newest meeting date first, then newest created.");
+        rooms.MapPost("", Create).RequireActiveUser().WithSummary("Opens a room; the owner is its first participant.");
+        rooms.MapGet("/{roomId:guid}", Get).WithSummary("One room, with an ETag of its version.");
+        rooms.MapPut("/{roomId:guid}", Edit).RequireActiveUser().WithSummary("Owner or admin; honours If-Match.");
+        rooms.MapDelete("/{roomId:guid}", Delete).RequireActiveUser().WithSummary("Owner or admin; the room is gone for everyone.");
+        rooms.MapPut("/{roomId:guid}/participants/me", Join).RequireActiveUser().WithSummary("Joins: 201 the first time, 200 when already in.");
+        rooms.MapDelete("/{roomId:guid}/participants/me", Leave).RequireActiveUser().WithSummary("Leaves (not the owner).");
+        rooms.MapPost("/{roomId:guid}/match", Complete).RequireActiveUser().WithSummary("Owner or admin: completes the room into a match.");
+        rooms.MapGet("/{roomId:guid}/comments", Comments).WithSummary("Oldest first, replies after their parent.");
+        rooms.MapPost("/{roomId:guid}/comments", AddComment).RequireActiveUser();
+        rooms.MapPut("/{roomId:guid}/comments/{commentId:guid}", EditComment).RequireActiveUser();
+        rooms.MapDelete("/{roomId:guid}/comments/{commentId:guid}", DeleteComment).RequireActiveUser();
+        return rooms;
+    }
+
+    private static async Task<Ok<PageDto<RoomSummaryDto>>> List(string? category, string? status, string? date, int? page, int? size, IGrainFactory grains)
+    {
+        var paging = Paging.Read(page, size);
+        var query = new RoomQuery(category, Lifecycle(status), Date(date), paging.Page, paging.Size);
+        var result = await grains.GetGrain<IRoomListingsGrain>(0).Query(query);
+        return TypedResults.Ok(result.ToDto(RoomSummaryDto.From));
+    }
+
+    private static async Task<Created<RoomDto>> Create(RoomRequest request, CurrentUser me, IGrainFactory grains)
+    {
+        var roomId = Guid.NewGuid();
+        var view = await grains.GetGrain<IRoomGrain>(roomId).Create(me.Actor, request.ToDraft(request.Category ?? throw Errors.Validation("category", "category is required.")));
+        return TypedResults.Created($"/api/rooms/{roomId}", RoomDto.From(view));
+    }
+
+    private static async Task<Ok<RoomDto>> Get(Guid roomId, ClaimsPrincipal user, HttpResponse response, IGrainFactory grains)
+    {
+        var room = RoomDto.From(await grains.GetGrain<IRoomGrain>(roomId).Get(CurrentUser.From(user)?.UserId));
+        response.Headers.ETag = room.ETag;
+        return TypedResults.Ok(room);
+    }
+
+    private static async Task<Ok<RoomDto>> Edit(Guid roomId, RoomRequest request, CurrentUser me, [FromHeader(Name = "If-Match")] string? ifMatch, HttpResponse response, IGrainFactory grains)
+    {
+        var grain = grains.GetGrain<IRoomGrain>(roomId);
+        var category = request.Category ?? (await grain.Get(me.UserId)).Listing.Category;
+        var room = RoomDto.From(await grain.Edit(me.Actor, request.ToDraft(category), ExpectedVersion(ifMatch)));
+        response.Headers.ETag = room.ETag;
+        return TypedResults.Ok(room);
+    }
+
+    private static async Task<NoContent> Delete(Guid roomId, CurrentUser me, IGrainFactory grains)
+    {
+        await grains.GetGrain<IRoomGrain>(roomId).Delete(me.Actor);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Created<RoomDto>, Ok<RoomDto>>> Join(Guid roomId, CurrentUser me, IGrainFactory grains)
+    {
+        var result = await grains.GetGrain<IRoomGrain>(roomId).Join(me.Actor);
+        var room = RoomDto.From(result.Room);
+        return result.Joined ? TypedResults.Created($"/api/rooms/{roomId}", room) : TypedResults.Ok(room);
+    }
+
+    private static async Task<NoContent> Leave(Guid roomId, CurrentUser me, IGrainFactory grains)
+    {
+        await grains.GetGrain<IRoomGrain>(roomId).Leave(me.Actor);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Created<MatchCreatedDto>> Complete(Guid roomId, CurrentUser me, IGrainFactory grains)
+    {
+        var matchId = await grains.GetGrain<IRoomGrain>(roomId).Complete(me.Actor);
+        return TypedResults.Created($"/api/matches/{matchId}", new MatchCreatedDto(matchId));
+    }
+
+    private static async Task<Ok<CommentDto[]>> Comments(Guid roomId, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var comments = await grains.GetGrain<IRoomGrain>(roomId).Comments(CurrentUser.From(user)?.UserId);
+        return TypedResults.Ok(comments.Select(CommentDto.From).ToArray());
+    }
+
+    private static async Task<Created<CommentDto>> AddComment(Guid roomId, CommentRequest request, CurrentUser me, IGrainFactory grains)
+    {
+        var comment = await grains.GetGrain<IRoomGrain>(roomId).AddComment(me.Actor, request.Content!, request.ParentId);
+        return TypedResults.Created($"/api/rooms/{roomId}/comments/{comment.CommentId}", CommentDto.From(comment));
+    }
+
+    private static async Task<Ok<CommentDto>> EditComment(Guid roomId, Guid commentId, CommentRequest request, CurrentUser me, IGrainFactory grains)
+    {
+        var comment = await grains.GetGrain<IRoomGrain>(roomId).EditComment(me.Actor, commentId, request.Content!);
+        return TypedResults.Ok(CommentDto.From(comment));
+    }
+
+    private static async Task<NoContent> DeleteComment(Guid roomId, Guid commentId, CurrentUser me, IGrainFactory grains)
+    {
+        await grains.GetGrain<IRoomGrain>(roomId).DeleteComment(me.Actor, commentId);
+        return TypedResults.NoContent();
+    }
+
+    private static RoomLifecycle? Lifecycle(string? status) => status?.ToLowerInvariant() switch
+    {
+        null or "" => null,
+        "open" => RoomLifecycle.Open,
+        "completed" => RoomLifecycle.Completed,
+        _ => throw Errors.Validation("status", "status is 'open' or 'completed'."),
+    };
+
+    private static DateOnly? Date(string? date) =>
+        string.IsNullOrEmpty(date) ? null
+        : DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed) ? parsed
+        : throw Errors.Validation("date", "date is yyyy-MM-dd.");
+
+    /// <summary>If-Match: "*" or absent matches any version; an ETag we did not issue can never match.</summary>
+    private static long? ExpectedVersion(string? ifMatch) =>
+        string.IsNullOrWhiteSpace(ifMatch) || ifMatch.Trim() == "*" ? null
+        : long.TryParse(ifMatch.Trim().TrimStart('W', '/').Trim('"'), NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version
+        : -1;
+}
