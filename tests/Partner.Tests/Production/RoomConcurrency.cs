@@ -1,0 +1,171 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Partner.Tests.Infrastructure;
+using Partner.Tests.Rooms;
+using Xunit.Abstractions;
+
+namespace Partner.Tests.Production;
+
+/// <summary>Capacity under real concurrency: two silos, two API nodes, MariaDB and Redis, everything over HTTP.</summary>
+[Collection(ProductionCollection.Name)]
+public sealed class RoomConcurrency(ProductionServers servers, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private static readonly Dictionary<string, string?> OpenApi = new()
+    {
+        ["Auth__DevLogin"] = "true",
+        ["Partner__RateLimits__Auth__PermitLimit"] = "1000000",
+        ["Partner__RateLimits__Writes__PermitLimit"] = "1000000",
+    };
+
+    [Fact]
+    public async Task AThousandConcurrentJoinsNeverOverfillARoom()
+    {
+        await using var cluster = new ProductionCluster(servers.Database, servers.Redis);
+        SiloProcess[] silos = [await cluster.StartSiloAsync(), await cluster.StartSiloAsync()];
+        ApiProcess[] apis = [await cluster.StartApiAsync(OpenApi), await cluster.StartApiAsync(OpenApi)];
+        var owner = await SignInAsync(apis[0], "owner");
+        var users = await Task.WhenAll(Enumerable.Range(0, 1000).Select(i => SignInAsync(apis[i % 2], $"j{i}")));
+        var room = await CreateRoomAsync(apis[0], owner.Token, capacity: 20);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var statuses = await Task.WhenAll(users.Select((user, i) => SendAsync(apis[i % 2], HttpMethod.Put, $"/api/rooms/{room}/participants/me", user.Token)));
+        output.WriteLine($"1000 joins over 2 API nodes in {clock.ElapsedMilliseconds} ms");
+
+        Assert.Equal(19, statuses.Count(s => s.Status == HttpStatusCode.Created));
+        Assert.Equal(981, statuses.Count(s => s.Status == HttpStatusCode.Conflict && s.Body.Contains("room.full", StringComparison.Ordinal)));
+
+        await RestartAllAsync(cluster, silos, apis[0]);
+        var stored = await GetAsync(apis[1], $"/api/rooms/{room}", owner.Token);
+        Assert.Equal(20, stored.GetProperty("participantCount").GetInt32());
+        Assert.Equal(20, stored.GetProperty("participants").GetArrayLength());
+        await EventuallyAsync(async () =>
+        {
+            var listed = await GetAsync(apis[0], $"/api/rooms?category=MEAL&date={RoomRequests.Today()}&size=100", owner.Token);
+            var entry = listed.GetProperty("items").EnumerateArray().Single(r => r.Id() == room);
+            return entry.GetProperty("participantCount").GetInt32() == 20;
+        }, "the listing says 20");
+        await EventuallyAsync(async () =>
+        {
+            var alarms = await GetAsync(apis[1], "/api/alarms?limit=100", owner.Token);
+            return alarms.GetProperty("items").EnumerateArray().Count(a => a.GetProperty("type").GetString() == "ROOM_JOINED") == 19;
+        }, "the owner's inbox has 19 ROOM_JOINED");
+    }
+
+    [Fact]
+    public async Task EveryAcknowledgedJoinSurvivesASiloKilledMidStorm()
+    {
+        await using var cluster = new ProductionCluster(servers.Database, servers.Redis);
+        SiloProcess[] silos = [await cluster.StartSiloAsync(), await cluster.StartSiloAsync()];
+        ApiProcess[] apis = [await cluster.StartApiAsync(OpenApi), await cluster.StartApiAsync(OpenApi)];
+        var owner = await SignInAsync(apis[0], "owner");
+        var rooms = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => CreateRoomAsync(apis[0], owner.Token, capacity: 10)));
+        var users = await Task.WhenAll(Enumerable.Range(0, 400).Select(i => SignInAsync(apis[i % 2], $"k{i}")));
+
+        var acknowledged = new ConcurrentBag<(Guid Room, string Nickname)>();
+        var storm = Task.WhenAll(users.Select(async (user, i) =>
+        {
+            await Task.Delay(i * 3);
+            var room = rooms[i % rooms.Length];
+            var result = await SendAsync(apis[i % 2], HttpMethod.Put, $"/api/rooms/{room}/participants/me", user.Token);
+            if (result.Status is HttpStatusCode.Created or HttpStatusCode.OK)
+            {
+                acknowledged.Add((room, user.Nickname));
+            }
+        }));
+        await Task.Delay(400);
+        silos[0].Process.Kill();
+        await storm;
+        output.WriteLine($"{acknowledged.Count} joins acknowledged across the kill");
+
+        await RestartAllAsync(cluster, [silos[1]], apis[0]);
+        foreach (var room in rooms)
+        {
+            var stored = await GetAsync(apis[1], $"/api/rooms/{room}", owner.Token);
+            var present = stored.GetProperty("participants").EnumerateArray().Select(p => p.GetProperty("nickname").GetString()).ToHashSet();
+            Assert.True(present.Count <= 10, $"room {room} holds {present.Count} > 10");
+            foreach (var (_, nickname) in acknowledged.Where(a => a.Room == room))
+            {
+                Assert.Contains(nickname, present);
+            }
+        }
+
+        Assert.True(acknowledged.Count > 0, "some joins were acknowledged");
+    }
+
+    private static async Task RestartAllAsync(ProductionCluster cluster, IEnumerable<SiloProcess> silos, ApiProcess api)
+    {
+        // Fresh activations only read what storage holds.
+        foreach (var silo in silos)
+        {
+            silo.Process.Kill();
+        }
+
+        await cluster.StartSiloAsync();
+        await api.WaitUntilAsync("/health/ready", HttpStatusCode.OK, Patience);
+    }
+
+    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
+            await Task.Delay(200);
+        }
+    }
+
+    private static async Task<(string Token, string Nickname)> SignInAsync(ApiProcess api, string prefix)
+    {
+        var login = prefix + Guid.NewGuid().ToString("N")[..8];
+        for (var attempt = 0; ; attempt++)
+        {
+            using var response = await api.Http.PostAsJsonAsync("/api/auth/dev-login", new { login });
+            if (response.IsSuccessStatusCode)
+            {
+                var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+                return (body.GetProperty("accessToken").GetString()!, login);
+            }
+
+            Assert.True(attempt < 5, $"dev login kept failing: {(int)response.StatusCode}");
+            await Task.Delay(200);
+        }
+    }
+
+    private static async Task<Guid> CreateRoomAsync(ApiProcess api, string token, int capacity)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/rooms") { Content = JsonContent.Create(RoomRequests.Body(capacity: capacity)) };
+        request.Headers.Authorization = new("Bearer", token);
+        using var response = await api.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).Id();
+    }
+
+    private static async Task<(HttpStatusCode Status, string Body)> SendAsync(ApiProcess api, HttpMethod method, string path, string token)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new("Bearer", token);
+        try
+        {
+            using var response = await api.Http.SendAsync(request);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return (0, ex.Message);
+        }
+    }
+
+    private static async Task<JsonElement> GetAsync(ApiProcess api, string path, string token)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new("Bearer", token);
+        using var response = await api.Http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET {path}: {(int)response.StatusCode} {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+}
