@@ -1,3 +1,4 @@
+using Partner.Api.Alarms;
 using Partner.Api.Auth;
 using Partner.Api.Catalog;
 using Partner.Api.Health;
@@ -32,6 +33,7 @@ app.MapPartnerHealth();
 app.MapCatalog();
 app.MapAuth();
 app.MapUsers();
+app.MapAlarms();
 
 app.Run();
 
