@@ -1,3 +1,4 @@
+using Partner.Api.Alarms;
 using Partner.Api.Auth;
 using Partner.Api.Catalog;
 using Partner.Api.Health;
@@ -34,6 +35,7 @@ app.MapCatalog();
 app.MapAuth();
 app.MapUsers();
 app.MapRooms();
+app.MapAlarms();
 
 app.Run();
 

@@ -56,8 +56,10 @@ public sealed class GarbageInput(PartnerApiFactory factory, ITestOutputHelper ou
         Json("{login:123}", """{"login":123}"""),
         Json("{email:[x]}", """{"email":["x"]}"""),
         Json("{refreshToken:{}}", """{"refreshToken":{}}"""),
-        Json("all fields null", """{"login":null,"email":null,"refreshToken":null}"""),
-        Json("all fields invalid", """{"login":"bad login!","email":"not-an-email","refreshToken":"garbage"}"""),
+        Json("all fields null", """{"login":null,"email":null,"refreshToken":null,"upToSeq":null}"""),
+        Json("all fields invalid", """{"login":"bad login!","email":"not-an-email","refreshToken":"garbage","upToSeq":-1}"""),
+        Json("{upToSeq:\"1\"}", """{"upToSeq":"1"}"""),
+        Json("{upToSeq:1e400}", """{"upToSeq":1e400}"""),
         Json("well-shaped unknown refresh token", $$"""{"refreshToken":"{{RandomRefreshToken()}}"}"""),
         Json("200 KB string", $"\"{BigString}\""),
         Json("200 KB field values", $$"""{"login":"{{BigString}}","email":"{{BigString}}","refreshToken":"{{BigString}}"}"""),
@@ -72,6 +74,8 @@ public sealed class GarbageInput(PartnerApiFactory factory, ITestOutputHelper ou
         new("?returnUrl=//evil.example") { Query = "?returnUrl=//evil.example" },
         new("?returnUrl=javascript:alert(1)") { Query = "?returnUrl=javascript:alert(1)" },
         new("?page=-1&size=999999") { Query = "?page=-1&size=999999" },
+        new("?afterSeq=-1&limit=999999") { Query = "?afterSeq=-1&limit=999999" },
+        new("?afterSeq=99999999999999999999&limit=x") { Query = "?afterSeq=99999999999999999999&limit=x" },
         new("?code&state garbage") { Query = "?code=garbage&state=garbage" },
         new("?error=access_denied&state=5000 chars") { Query = "?error=access_denied&error_description=%00&state=" + new string('s', 5000) },
     ];
@@ -110,6 +114,7 @@ public sealed class GarbageInput(PartnerApiFactory factory, ITestOutputHelper ou
         var targets = Discover(app.Services.GetRequiredService<EndpointDataSource>());
         Assert.Contains(targets, t => t.Method == "POST" && Render(t.Pattern, Valid) == "/api/auth/dev-login");
         Assert.Contains(targets, t => t.Method == "GET" && Render(t.Pattern, Valid) == "/api/categories");
+        Assert.Contains(targets, t => t.Method == "POST" && Render(t.Pattern, Valid) == "/api/alarms/read");
         var startedAt = stopwatch.Elapsed;
 
         var probes = Probes(targets).ToArray();
