@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace Partner;
 
 /// <summary>One page of a list, 0-based.</summary>
-[GenerateSerializer, Immutable, Alias("partner.page")]
+[GenerateSerializer, Immutable, Alias("partner.page`1")]
 public sealed record Page<T>(
     [property: Id(0)] ImmutableArray<T> Items,
     [property: Id(1)] int Number,

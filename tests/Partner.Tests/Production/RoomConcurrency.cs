@@ -81,7 +81,7 @@ public sealed class RoomConcurrency(ProductionServers servers, ITestOutputHelper
         await storm;
         output.WriteLine($"{acknowledged.Count} joins acknowledged across the kill");
 
-        await RestartAllAsync(cluster, [silos[1]], apis[0]);
+        await RestartAllAsync(cluster, silos, apis[0]);
         foreach (var room in rooms)
         {
             var stored = await GetAsync(apis[1], $"/api/rooms/{room}", owner.Token);
@@ -96,15 +96,15 @@ public sealed class RoomConcurrency(ProductionServers servers, ITestOutputHelper
         Assert.True(acknowledged.Count > 0, "some joins were acknowledged");
     }
 
-    private static async Task RestartAllAsync(ProductionCluster cluster, IEnumerable<SiloProcess> silos, ApiProcess api)
+    /// <summary>Kills every silo and starts them again on their own endpoints: fresh activations only read what storage holds.</summary>
+    private static async Task RestartAllAsync(ProductionCluster cluster, IReadOnlyList<SiloProcess> silos, ApiProcess api)
     {
-        // Fresh activations only read what storage holds.
         foreach (var silo in silos)
         {
             silo.Process.Kill();
         }
 
-        await cluster.StartSiloAsync();
+        await Task.WhenAll(silos.Select(silo => cluster.StartSiloAsync(silo.SiloPort, silo.GatewayPort)));
         await api.WaitUntilAsync("/health/ready", HttpStatusCode.OK, Patience);
     }
 
@@ -165,7 +165,7 @@ public sealed class RoomConcurrency(ProductionServers servers, ITestOutputHelper
         request.Headers.Authorization = new("Bearer", token);
         using var response = await api.Http.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"GET {path}: {(int)response.StatusCode} {body}");
+        Assert.True(response.IsSuccessStatusCode, $"GET {path}: {(int)response.StatusCode} {body}\n{api.Process.Output}");
         return JsonDocument.Parse(body).RootElement.Clone();
     }
 }
