@@ -15,7 +15,7 @@ public sealed class InProcessSilo(IHost host) : IAsyncDisposable
 {
     public IGrainFactory Grains => host.Services.GetRequiredService<IGrainFactory>();
 
-    public static async Task<InProcessSilo> StartAsync(MariaDbServer database, RedisServer redis)
+    public static async Task<InProcessSilo> StartAsync(MariaDbServer database, RedisServer redis, Action<IServiceCollection>? services = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -30,6 +30,7 @@ public sealed class InProcessSilo(IHost host) : IAsyncDisposable
             ["Orleans:Endpoints:AdvertisedIPAddress"] = "127.0.0.1",
         });
         builder.AddPartnerSilo();
+        services?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync();
         return new InProcessSilo(host);
