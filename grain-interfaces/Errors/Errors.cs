@@ -13,6 +13,10 @@ public static class Errors
     /// <summary>A feature switched off by configuration answers like an unknown route.</summary>
     public static DomainException Disabled(string detail) => new(ErrorCodes.NotFound, detail);
 
+    /// <summary>A change could not be made durable (storage unreachable); nothing was applied, retry later.</summary>
+    public static DomainException Unavailable() =>
+        new(ErrorCodes.Unavailable, "The change could not be saved right now; nothing was applied. Retry shortly.");
+
     public static DomainException RefreshInvalid() =>
         new(ErrorCodes.RefreshInvalid, "The refresh token is unknown, expired, revoked or was already used.");
 

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Partner.Alarms;
 using Partner.Catalog;
+using Orleans.Serialization;
 using Partner.Matches;
 
 namespace Partner.Rooms;
@@ -18,10 +19,13 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
     private readonly TimeProvider clock;
     private readonly ILogger<RoomGrain> logger;
     private readonly AlarmOutbox outbox;
+    private readonly DeepCopier<RoomState> copier;
+    private RoomState durable = new();
 
     public RoomGrain(
         [PersistentState("room")] IPersistentState<RoomState> state,
         IGrainFactory grains,
+        DeepCopier<RoomState> copier,
         CategoryCatalog catalog,
         SchoolCalendar calendar,
         TimeProvider clock,
@@ -32,6 +36,7 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
         this.calendar = calendar;
         this.clock = clock;
         this.logger = logger;
+        this.copier = copier;
         outbox = new AlarmOutbox(this, grains, () => this.state.State.Outbox, logger);
     }
 
@@ -41,6 +46,7 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        durable = copier.Copy(Room);
         outbox.Saved();
         if (Room.IsVisible)
         {
@@ -342,13 +348,16 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
         {
             await state.WriteStateAsync();
         }
-        catch
+        catch (Exception ex)
         {
-            // Memory is ahead of storage: reload the truth on the next call.
+            // Nothing half-applied: calls already queued see the last durable state, and the next activation reloads it.
+            state.State = copier.Copy(durable);
             DeactivateOnIdle();
-            throw;
+            LogWriteFailed(logger, ex, RoomId);
+            throw Errors.Unavailable();
         }
 
+        durable = copier.Copy(Room);
         outbox.Saved();
     }
 
@@ -357,6 +366,9 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Room {RoomId} completed with {Participants} participants")]
     private static partial void LogCompleted(ILogger logger, Guid roomId, int participants);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Room {RoomId} could not write its state; the change is refused")]
+    private static partial void LogWriteFailed(ILogger logger, Exception exception, Guid roomId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Room {RoomId} could not save its delivered alarms at deactivation")]
     private static partial void LogOutboxNotSaved(ILogger logger, Exception exception, Guid roomId);
