@@ -78,16 +78,7 @@ public sealed partial class AlarmInboxGrain(
 
     private async Task SaveAsync()
     {
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            // Memory is ahead of storage: reload the truth on the next call.
-            DeactivateOnIdle();
-            throw;
-        }
+        await state.WriteOrRefuseAsync(this);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Alarm inbox {UserId} raised {Type} as seq {Seq}")]

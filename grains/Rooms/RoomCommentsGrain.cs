@@ -143,15 +143,7 @@ public sealed class RoomCommentsGrain : Grain, IRoomCommentsGrain
 
     private async Task SaveAsync()
     {
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            DeactivateOnIdle();
-            throw;
-        }
+        await state.WriteOrRefuseAsync(this);
 
         outbox.Saved();
     }

@@ -11,15 +11,7 @@ public sealed class RoomDatesGrain([PersistentState("dates")] IPersistentState<R
         if (state.State.Dates.Add(date))
         {
             newestFirst = null;
-            try
-            {
-                await state.WriteStateAsync();
-            }
-            catch
-            {
-                DeactivateOnIdle();
-                throw;
-            }
+            await state.WriteOrRefuseAsync(this);
         }
     }
 

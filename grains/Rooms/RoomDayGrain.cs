@@ -101,16 +101,8 @@ public sealed partial class RoomDayGrain(
     private async Task SaveAsync()
     {
         state.State.Listings = [.. listings.Values];
-        try
-        {
-            await state.WriteStateAsync();
-            countsUnsaved = false;
-        }
-        catch
-        {
-            DeactivateOnIdle();
-            throw;
-        }
+        await state.WriteOrRefuseAsync(this);
+        countsUnsaved = false;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Room day {Day} could not save its counts at deactivation")]

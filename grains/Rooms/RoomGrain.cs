@@ -346,15 +346,14 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
 
         try
         {
-            await state.WriteStateAsync();
+            await state.WriteOrRefuseAsync(this);
         }
-        catch (Exception ex)
+        catch
         {
-            // Nothing half-applied: calls already queued see the last durable state, and the next activation reloads it.
+            // Nothing half-applied: calls already queued see the last durable state until the activation goes.
             state.State = copier.Copy(durable);
-            DeactivateOnIdle();
-            LogWriteFailed(logger, ex, RoomId);
-            throw Errors.Unavailable();
+            LogWriteFailed(logger, RoomId);
+            throw;
         }
 
         durable = copier.Copy(Room);
@@ -368,7 +367,7 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
     private static partial void LogCompleted(ILogger logger, Guid roomId, int participants);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Room {RoomId} could not write its state; the change is refused")]
-    private static partial void LogWriteFailed(ILogger logger, Exception exception, Guid roomId);
+    private static partial void LogWriteFailed(ILogger logger, Guid roomId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Room {RoomId} could not save its delivered alarms at deactivation")]
     private static partial void LogOutboxNotSaved(ILogger logger, Exception exception, Guid roomId);

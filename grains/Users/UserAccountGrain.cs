@@ -8,15 +8,7 @@ public sealed class UserAccountGrain([PersistentState("account")] IPersistentSta
         {
             userId = Guid.NewGuid();
             state.State.UserId = userId;
-            try
-            {
-                await state.WriteStateAsync();
-            }
-            catch
-            {
-                DeactivateOnIdle();
-                throw;
-            }
+            await state.WriteOrRefuseAsync(this);
         }
 
         return await GrainFactory.GetGrain<IUserGrain>(userId).SignIn(signIn);

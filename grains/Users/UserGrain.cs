@@ -128,16 +128,7 @@ public sealed partial class UserGrain(
 
     private async Task SaveAsync()
     {
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            // Memory is ahead of storage: reload the truth on the next call.
-            DeactivateOnIdle();
-            throw;
-        }
+        await state.WriteOrRefuseAsync(this);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId} registered as {Login}")]

@@ -76,16 +76,7 @@ public sealed class UserSessionsGrain(
 
     private async Task SaveAsync()
     {
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            // Memory is ahead of storage: reload the truth on the next call.
-            DeactivateOnIdle();
-            throw;
-        }
+        await state.WriteOrRefuseAsync(this);
     }
 }
 
