@@ -2,6 +2,7 @@ using Partner.Api.Auth;
 using Partner.Api.Catalog;
 using Partner.Api.Health;
 using Partner.Api.Hosting;
+using Partner.Api.Matches;
 using Partner.Api.Problems;
 using Partner.Api.Users;
 using Scalar.AspNetCore;
@@ -14,6 +15,7 @@ builder.AddPartnerProblemDetails();
 builder.AddPartnerAuth();
 builder.AddPartnerRateLimits();
 builder.AddPartnerHealthChecks();
+builder.AddPartnerSchoolTime();
 builder.Services.AddValidation();
 builder.Services.AddOpenApi();
 
@@ -32,6 +34,7 @@ app.MapPartnerHealth();
 app.MapCatalog();
 app.MapAuth();
 app.MapUsers();
+app.MapMatches();
 
 app.Run();
 

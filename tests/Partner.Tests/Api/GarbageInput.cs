@@ -37,7 +37,9 @@ public sealed class GarbageInput(PartnerApiFactory factory, ITestOutputHelper ou
     private static readonly (string Label, string Value)[] GarbageSegments =
     [
         ("not-a-guid", "not-a-guid"),
-        ("%00", "%00"),
+        // Not %00: TestServer cannot build a request whose path decodes to NUL (Kestrel answers 400 before the application).
+        ("%25", "%25"),
+        ("invalid UTF-8 %C3%28", "%C3%28"),
         ("5000 chars", new string('z', 5000)),
     ];
 
