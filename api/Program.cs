@@ -3,6 +3,7 @@ using Partner.Api.Auth;
 using Partner.Api.Catalog;
 using Partner.Api.Health;
 using Partner.Api.Hosting;
+using Partner.Api.Matches;
 using Partner.Api.Problems;
 using Partner.Api.Rooms;
 using Partner.Api.Users;
@@ -16,6 +17,7 @@ builder.AddPartnerProblemDetails();
 builder.AddPartnerAuth();
 builder.AddPartnerRateLimits();
 builder.AddPartnerHealthChecks();
+builder.AddPartnerSchoolTime();
 builder.Services.AddValidation();
 builder.Services.AddOpenApi();
 
@@ -35,6 +37,7 @@ app.MapCatalog();
 app.MapAuth();
 app.MapUsers();
 app.MapRooms();
+app.MapMatches();
 app.MapAlarms();
 
 app.Run();

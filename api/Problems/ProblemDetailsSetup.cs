@@ -19,7 +19,8 @@ public static class ProblemDetailsSetup
                 validation.Errors = validation.Errors.ToDictionary(
                     pair => CamelCasePath(pair.Key, naming),
                     pair => pair.Value);
-                problem.Extensions["code"] = ErrorCodes.Validation;
+                // A domain error with field errors (e.g. match.review-target-invalid) keeps its own code.
+                problem.Extensions.TryAdd("code", ErrorCodes.Validation);
             }
 
             problem.Extensions.TryAdd("code", ErrorStatus.CodeFor(status));

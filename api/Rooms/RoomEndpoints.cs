@@ -28,12 +28,11 @@ public static class RoomEndpoints
         return rooms;
     }
 
-    private static async Task<Ok<PageDto<RoomSummaryDto>>> List(string? category, string? status, string? date, int? page, int? size, IGrainFactory grains)
+    private static async Task<Ok<PageDto<RoomSummaryDto>>> List(string? category, string? status, string? date, string? page, string? size, IGrainFactory grains)
     {
-        var paging = Paging.Read(page, size);
-        var query = new RoomQuery(category, Lifecycle(status), Date(date), paging.Page, paging.Size);
+        var query = new RoomQuery(category, Lifecycle(status), Date(date), Paging.Page(page), Paging.Size(size));
         var result = await grains.GetGrain<IRoomListingsGrain>(0).Query(query);
-        return TypedResults.Ok(result.ToDto(RoomSummaryDto.From));
+        return TypedResults.Ok(PageDto<RoomSummaryDto>.From(result, RoomSummaryDto.From));
     }
 
     private static async Task<Created<RoomDto>> Create(RoomRequest request, CurrentUser me, IGrainFactory grains)

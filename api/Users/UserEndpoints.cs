@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Partner.Api.Auth;
 using Partner.Api.Hosting;
+using Partner.Matches;
 using Partner.Users;
 
 namespace Partner.Api.Users;
@@ -14,6 +15,8 @@ public static class UserEndpoints
         me.MapGet("", Get).WithSummary("My profile.");
         me.MapPatch("", UpdateEmail).RequireActiveUser().WithSummary("Changes my e-mail address.");
         me.MapDelete("", Withdraw).RequireActiveUser().WithSummary("Withdraws my account: tokens revoked, open rooms and queues left.");
+        me.MapGet("/activity-score", ActivityScore)
+            .WithSummary("My activity points in [from, to) (instants with offset, or dates in the school's time zone), optionally in one category.");
         return me;
     }
 
@@ -27,6 +30,20 @@ public static class UserEndpoints
     {
         var user = await me.Grain(grains).UpdateEmail(request.Email!);
         return TypedResults.Ok(UserDto.From(user));
+    }
+
+    private static async Task<Ok<ActivityScoreDto>> ActivityScore(
+        string? category, string? from, string? to, CurrentUser me, IGrainFactory grains, SchoolTime school)
+    {
+        var start = school.ParseInstant("from", from);
+        var end = school.ParseInstant("to", to);
+        if (start > end)
+        {
+            throw Errors.Validation("from", "from is not after to.");
+        }
+
+        var score = await grains.GetGrain<IUserActivityGrain>(me.UserId).Score(string.IsNullOrWhiteSpace(category) ? null : category, start, end);
+        return TypedResults.Ok(new ActivityScoreDto(score));
     }
 
     private static async Task<NoContent> Withdraw(CurrentUser me, HttpResponse response, IGrainFactory grains)
@@ -44,3 +61,5 @@ public sealed record UserDto(Guid UserId, string Login, string Nickname, string?
     public static UserDto From(UserProfile user) =>
         new(user.UserId, user.Login, user.Nickname, user.Email, user.ImageUrl, [.. user.Roles], user.Status);
 }
+
+public sealed record ActivityScoreDto(long Score);

@@ -58,7 +58,7 @@ public sealed class RoomCommentsGrain : Grain, IRoomCommentsGrain
         if (parent is not null && parent.AuthorId != author.UserId)
         {
             outbox.Add(parent.AuthorId, new AlarmDraft(
-                StableId.From($"comment-reply:{comment.Id}"), AlarmType.CommentReply,
+                AlarmIds.CommentReply(comment.Id), AlarmType.CommentReply,
                 $"{(anonymous ? "Someone" : author.Nickname)} replied to your comment in \"{roomTitle}\".",
                 this.GetPrimaryKey(), comment.Id, null, anonymous ? null : author.Nickname));
         }

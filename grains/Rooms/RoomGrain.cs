@@ -276,7 +276,7 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
 
     private void Notify(Guid recipient, AlarmType type, Actor actor, string text) =>
         outbox.Add(recipient, new AlarmDraft(
-            StableId.From($"room:{RoomId}:{Room.Version + 1}:{type}:{recipient}"), type, text, RoomId, null, null, Room.Anonymous ? null : actor.Nickname));
+            AlarmIds.RoomChange(RoomId, Room.Version + 1, type, recipient), type, text, RoomId, null, null, Room.Anonymous ? null : actor.Nickname));
 
     private string Who(Actor actor) => Room.Anonymous ? "Someone" : actor.Nickname;
 
