@@ -37,6 +37,9 @@ public static class Errors
     public static DomainException RoomCapacityBelowParticipants(int participants) =>
         new(ErrorCodes.RoomCapacityBelowParticipants, $"The capacity cannot be below the {participants} current participants.");
 
+    public static DomainException RoomTooFewParticipants() =>
+        new(ErrorCodes.RoomTooFewParticipants, "A room needs at least one participant besides its owner to be completed.");
+
     public static DomainException RoomVersionMismatch() => new(ErrorCodes.RoomVersionMismatch, "The room changed since you read it (If-Match).");
 
     public static DomainException CommentNotAuthor() => new(ErrorCodes.CommentNotAuthor, "Only the comment's author or an admin may do this.");

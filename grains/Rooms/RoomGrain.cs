@@ -207,6 +207,11 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
 
         if (Room.Lifecycle != RoomLifecycle.Completed)
         {
+            if (Room.Participants.Count < 2)
+            {
+                throw Errors.RoomTooFewParticipants();
+            }
+
             // The room becomes immutable first; the steps below are idempotent and re-run until recorded.
             Room.Lifecycle = RoomLifecycle.Completed;
             Room.MatchId = RoomId;
