@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of Partner. On a fresh Debian machine it first installs what the tests need
-# (MariaDB and Redis servers, from Debian packages); the tests start their own private
+# (MariaDB and Redis servers and the time-zone database, from Debian packages); the tests start their own private
 # instances on free ports and stop them afterwards, so no system service is used or changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 need=()
 command -v mariadbd >/dev/null 2>&1 || need+=(mariadb-server)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+[ -e /usr/share/zoneinfo/Asia/Seoul ] || need+=(tzdata)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing ${need[*]} (Debian packages) for the tests..."
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
