@@ -247,19 +247,7 @@ public sealed partial class MatchGrain(
         && stored.Conditions.Count == other.Conditions.Count
         && stored.Conditions.All(c => other.Conditions.TryGetValue(c.Key, out var values) && c.Value.SequenceEqual(values));
 
-    private async Task SaveAsync()
-    {
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            // Memory is ahead of storage: reload the truth on the next call.
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+    private Task SaveAsync() => state.WriteOrRefuseAsync(this);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Match {MatchId} created in {Category} with {MemberCount} members")]
     private static partial void LogCreated(ILogger logger, Guid matchId, string category, int memberCount);

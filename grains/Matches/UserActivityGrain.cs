@@ -81,19 +81,7 @@ public sealed partial class UserActivityGrain(
     private static bool InCategory(string value, string? category) =>
         category is null || string.Equals(value, category, StringComparison.OrdinalIgnoreCase);
 
-    private async Task SaveAsync()
-    {
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            // Memory is ahead of storage: reload the truth on the next call.
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+    private Task SaveAsync() => state.WriteOrRefuseAsync(this);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "User {UserId} recorded match {MatchId} for {Points} points")]
     private static partial void LogMatchRecorded(ILogger logger, Guid userId, Guid matchId, int points);
