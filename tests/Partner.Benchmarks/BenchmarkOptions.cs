@@ -1,0 +1,123 @@
+using System.Globalization;
+
+namespace Partner.Benchmarks;
+
+/// <summary>What to run, parsed from the command line; every default is the documented benchmark.</summary>
+public sealed record BenchmarkOptions
+{
+    public const string Usage = """
+        usage: dotnet run -c Release --project tests/Partner.Benchmarks -- [rooms|reads|all] [options]
+          rooms   durable joins over HTTP (many rooms, then hot rooms) and the optimistic-lock baseline on the same MariaDB
+          reads   room list reads over HTTP (HttpClient, and wrk when it is on PATH)
+          all     rooms, then reads (default)
+        options:
+          --duration 20s            measured time of each run (s, ms or m suffix)
+          --warmup 5s               unmeasured load before each system's first run
+          --concurrency 32,64,128   closed-loop workers (HTTP connections, database connections, wrk connections)
+          --users 2000              users signed in by dev login
+          --rooms 200               rooms open at once in the spread workload
+          --hot-rooms 10            rooms open at once in the hot-room workload
+          --capacity 20             room capacity, owner included
+          --owners fresh            fresh: every room gets its own newly signed-in owner; joiners: the joining users own the rooms in turn
+                                    (their alarm inboxes then grow run after run, and so does the cost of a join)
+          --retries 10              baseline: tries of one join before it gives up
+          --flush-log-at-trx-commit 1   MariaDB durability for the run (1 = fsync at every commit, the server default)
+          --wrk-threads 1           wrk threads (the two cores are shared with the service)
+          --no-wrk                  do not use wrk even when it is installed
+          --install-wrk             apt-get install wrk when it is missing (root or sudo)
+          --results PATH            where to write the summary (default tests/Partner.Benchmarks/results/latest.md)
+          --no-results              do not write the summary file
+        """;
+
+    public string Suite { get; init; } = "all";
+
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
+
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
+
+    public IReadOnlyList<int> Concurrency { get; init; } = [32, 64, 128];
+
+    public int Users { get; init; } = 2000;
+
+    public int Rooms { get; init; } = 200;
+
+    public int HotRooms { get; init; } = 10;
+
+    public int Capacity { get; init; } = 20;
+
+    public int BaselineTries { get; init; } = 10;
+
+    public bool FreshOwners { get; init; } = true;
+
+    public int FlushLogAtTrxCommit { get; init; } = 1;
+
+    public int WrkThreads { get; init; } = 1;
+
+    public bool UseWrk { get; init; } = true;
+
+    public bool InstallWrk { get; init; }
+
+    public string? ResultsPath { get; init; }
+
+    public bool WriteResults { get; init; } = true;
+
+    public bool RunsRooms => Suite is "rooms" or "all";
+
+    public bool RunsReads => Suite is "reads" or "all";
+
+    /// <summary>Seats a room offers to joiners: the owner holds one.</summary>
+    public int Seats => Capacity - 1;
+
+    public static BenchmarkOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new BenchmarkOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{arg} needs a value.");
+            options = arg switch
+            {
+                "rooms" or "reads" or "all" => options with { Suite = arg },
+                "--duration" => options with { Duration = ParseTime(Value()) },
+                "--warmup" => options with { Warmup = ParseTime(Value()) },
+                "--concurrency" => options with { Concurrency = [.. Value().Split(',').Select(v => Positive(v, arg))] },
+                "--users" => options with { Users = Positive(Value(), arg) },
+                "--rooms" => options with { Rooms = Positive(Value(), arg) },
+                "--hot-rooms" => options with { HotRooms = Positive(Value(), arg) },
+                "--capacity" => options with { Capacity = Positive(Value(), arg) },
+                "--owners" => options with { FreshOwners = Value() switch { "fresh" => true, "joiners" => false, var v => throw new ArgumentException($"{arg} is fresh or joiners, not {v}.") } },
+                "--retries" => options with { BaselineTries = Positive(Value(), arg) },
+                "--flush-log-at-trx-commit" => options with { FlushLogAtTrxCommit = Value() switch { "0" => 0, "1" => 1, "2" => 2, var v => throw new ArgumentException($"{arg} is 0, 1 or 2, not {v}.") } },
+                "--wrk-threads" => options with { WrkThreads = Positive(Value(), arg) },
+                "--no-wrk" => options with { UseWrk = false },
+                "--install-wrk" => options with { InstallWrk = true },
+                "--results" => options with { ResultsPath = Value() },
+                "--no-results" => options with { WriteResults = false },
+                _ => throw new ArgumentException($"unknown argument '{arg}'."),
+            };
+        }
+
+        if (options.Capacity is < 2 or > 20)
+        {
+            throw new ArgumentException("--capacity is 2 to 20 (the service's rule).");
+        }
+
+        return options;
+    }
+
+    private static int Positive(string value, string name) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed > 0
+            ? parsed
+            : throw new ArgumentException($"{name} needs a positive whole number, not '{value}'.");
+
+    private static TimeSpan ParseTime(string value)
+    {
+        var (number, unit) = value.EndsWith("ms", StringComparison.Ordinal) ? (value[..^2], 0.001)
+            : value.EndsWith('s') ? (value[..^1], 1.0)
+            : value.EndsWith('m') ? (value[..^1], 60.0)
+            : (value, 1.0);
+        return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) && parsed > 0
+            ? TimeSpan.FromSeconds(parsed * unit)
+            : throw new ArgumentException($"'{value}' is not a duration such as 20s, 500ms or 1m.");
+    }
+}

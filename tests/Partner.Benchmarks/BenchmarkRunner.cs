@@ -1,0 +1,428 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Runtime.InteropServices;
+using MySqlConnector;
+using Partner.Tests.Infrastructure;
+
+namespace Partner.Benchmarks;
+
+/// <summary>
+/// Starts private MariaDB and Redis, one silo and one API process in production mode, measures, prints
+/// and writes the summary, and stops everything it started (processes before servers), also on Ctrl+C.
+/// </summary>
+public static class BenchmarkRunner
+{
+    private const double FirstGuessJoinRate = 1500;
+    private const int ReadsOnlyRooms = 1000;
+
+    private static readonly Dictionary<string, string?> ApiSettings = new()
+    {
+        ["Auth__DevLogin"] = "true",
+        ["Partner__RateLimits__Auth__PermitLimit"] = "100000000",
+        ["Partner__RateLimits__Writes__PermitLimit"] = "100000000",
+    };
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args is ["-h" or "--help"])
+        {
+            Console.WriteLine(BenchmarkOptions.Usage);
+            return 0;
+        }
+
+        BenchmarkOptions options;
+        try
+        {
+            options = BenchmarkOptions.Parse(args);
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            Console.Error.WriteLine(BenchmarkOptions.Usage);
+            return 2;
+        }
+
+        if (!BuiltOutputsExist())
+        {
+            return 2;
+        }
+
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            // The first Ctrl+C stops cleanly; a second one ends the process (children are killed at exit).
+            if (!stop.IsCancellationRequested)
+            {
+                e.Cancel = true;
+                Console.Error.WriteLine("\nStopping: processes first, then servers...");
+                stop.Cancel();
+            }
+        };
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
+
+        var commandLine = "dotnet run -c Release --project tests/Partner.Benchmarks --" + (args.Length == 0 ? string.Empty : " " + string.Join(' ', args));
+        var report = new Report(options, commandLine);
+        MariaDbServer? database = null;
+        RedisServer? redis = null;
+        ProductionCluster? cluster = null;
+        try
+        {
+            Console.WriteLine($"Partner benchmark: {options.Suite}, {options.Duration.TotalSeconds:0} s per run, K = {string.Join(", ", options.Concurrency)}");
+            var clock = Stopwatch.StartNew();
+            var startingDatabase = MariaDbServer.StartAsync(stop.Token);
+            var startingRedis = RedisServer.StartAsync(persistent: true, stop.Token);
+            database = await startingDatabase;
+            redis = await startingRedis;
+            await SetDurabilityAsync(database, options.FlushLogAtTrxCommit, stop.Token);
+            Console.WriteLine($"MariaDB on {database.Port}, Redis on {redis.Port} ({clock.Elapsed.TotalSeconds:0.0} s)");
+
+            cluster = new ProductionCluster(database, redis);
+            var silo = await cluster.StartSiloAsync().WaitAsync(stop.Token);
+            var api = await cluster.StartApiAsync(ApiSettings).WaitAsync(stop.Token);
+            await api.WaitUntilAsync("/health/ready", HttpStatusCode.OK, TimeSpan.FromSeconds(60)).WaitAsync(stop.Token);
+            Console.WriteLine($"silo (pid {silo.Process.Pid}) and API (pid {api.Process.Pid}, {api.Http.BaseAddress}) ready ({clock.Elapsed.TotalSeconds:0.0} s)");
+
+            var redisVersion = (await redis.ExecuteAsync("INFO", "server") ?? string.Empty).Split('\n')
+                .FirstOrDefault(l => l.StartsWith("redis_version:", StringComparison.Ordinal))?.Split(':')[1].Trim() ?? "?";
+            report.Machine = await MachineFacts.CollectAsync(database.RootConnectionString, redisVersion, stop.Token);
+            var sampler = new CpuSampler(new Dictionary<string, int>
+            {
+                ["api"] = api.Process.Pid,
+                ["silo"] = silo.Process.Pid,
+                ["mariadb"] = PidFromFile(Path.Combine(database.DataDirectory, "mysqld.pid")),
+                ["redis"] = PidFromFile(Path.Combine(redis.DataDirectory, "redis.pid")),
+                ["bench"] = Environment.ProcessId,
+            });
+            var session = new Session(options, report, sampler, new DatabaseCounters(database.RootConnectionString), stop.Token);
+
+            using var client = new PartnerClient(api.Http.BaseAddress!);
+            var partner = new PartnerJoins(client, options);
+            if (options.RunsRooms)
+            {
+                await RunJoinsAsync(session, partner, database);
+            }
+
+            if (options.RunsReads)
+            {
+                await RunReadsAsync(session, partner, client);
+            }
+
+            report.GrainStates = await session.Counters.GrainStatesAsync(stop.Token);
+            report.Note($"Load average at the end: {File.ReadAllText("/proc/loadavg").Trim()}; total time {clock.Elapsed.TotalMinutes:0.0} min.");
+            NoteServiceLog(report, "API", api.Process.Output);
+            NoteServiceLog(report, "silo", silo.Process.Output);
+
+            var markdown = report.ToMarkdown();
+            Console.WriteLine();
+            Console.WriteLine(markdown);
+            if (options.WriteResults)
+            {
+                var path = options.ResultsPath ?? Path.Combine(TestEnvironment.RepoRoot, "tests", "Partner.Benchmarks", "results", "latest.md");
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                await File.WriteAllTextAsync(path, markdown, CancellationToken.None);
+                Console.WriteLine($"Summary written to {path}");
+            }
+
+            return 0;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("Interrupted. Runs finished so far:");
+            foreach (var measurement in report.Measurements)
+            {
+                Console.Error.WriteLine(Report.Line(measurement));
+            }
+
+            return 130;
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine($"Benchmark failed: {ex}");
+            return 1;
+        }
+        finally
+        {
+            // Processes stop before the servers, or a silo's shutdown hangs retrying its membership update.
+            if (cluster is not null)
+            {
+                await cluster.DisposeAsync();
+            }
+
+            if (database is not null)
+            {
+                await database.DisposeAsync();
+            }
+
+            if (redis is not null)
+            {
+                await redis.DisposeAsync();
+            }
+
+            Console.WriteLine("Stopped the API, the silo, MariaDB and Redis.");
+        }
+    }
+
+    private static async Task RunJoinsAsync(Session session, PartnerJoins partner, MariaDbServer database)
+    {
+        var options = session.Options;
+        var clock = Stopwatch.StartNew();
+        await partner.SignInAsync(session.Stop);
+        Console.WriteLine($"{options.Users:N0} users signed in ({clock.Elapsed.TotalSeconds:0.0} s)");
+
+        var expected = FirstGuessJoinRate;
+        var warm = await partner.RunAsync(await partner.PrepareAsync(options.Rooms, expected, options.Warmup, session.Stop), options.Concurrency.Max(), options.Warmup, session.Stop);
+        Console.WriteLine($"warm-up: {warm.Load.Rate:N0} joins/s");
+        expected = Math.Max(expected, warm.Load.Rate);
+        foreach (var (workload, slots) in JoinWorkloads(options))
+        {
+            foreach (var workers in options.Concurrency)
+            {
+                var measurement = await session.MeasureAsync("Partner", workload, "HttpClient", async () =>
+                {
+                    var pool = await partner.PrepareAsync(slots, expected, options.Duration, session.Stop);
+                    return async () => new RunOutcome(await partner.RunAsync(pool, workers, options.Duration, session.Stop));
+                });
+                expected = Math.Max(expected, measurement.Load.Rate);
+            }
+        }
+
+        session.Report.Note($"Partner rooms were opened over HTTP before each run (not measured): {partner.RoomsCreated:N0} in all, "
+            + $"at {partner.CreateRates.Min():N0} to {partner.CreateRates.Max():N0} rooms/s.");
+
+        await using var baseline = new BaselineJoins(database.ConnectionString, options);
+        await baseline.CreateSchemaAsync(session.Stop);
+        var baselineExpected = FirstGuessJoinRate;
+        var baselineWarm = await baseline.RunAsync(
+            await baseline.PrepareAsync(options.Rooms, baselineExpected, options.Warmup, session.Stop), options.Concurrency.Max(), options.Warmup, session.Stop);
+        Console.WriteLine($"baseline warm-up: {baselineWarm.Load.Rate:N0} joins/s");
+        baselineExpected = Math.Max(baselineExpected, baselineWarm.Load.Rate);
+        foreach (var (workload, slots) in JoinWorkloads(options))
+        {
+            foreach (var workers in options.Concurrency)
+            {
+                var measurement = await session.MeasureAsync("Baseline", workload, "MySqlConnector", async () =>
+                {
+                    var pool = await baseline.PrepareAsync(slots, baselineExpected, options.Duration, session.Stop);
+                    return async () => new RunOutcome(await baseline.RunAsync(pool, workers, options.Duration, session.Stop));
+                });
+                baselineExpected = Math.Max(baselineExpected, measurement.Load.Rate);
+            }
+        }
+    }
+
+    private static IEnumerable<(string Workload, int Slots)> JoinWorkloads(BenchmarkOptions options) =>
+    [
+        ($"joins, {options.Rooms} rooms", options.Rooms),
+        ($"joins, hot {options.HotRooms} rooms", options.HotRooms),
+    ];
+
+    private static async Task RunReadsAsync(Session session, PartnerJoins partner, PartnerClient client)
+    {
+        var options = session.Options;
+        if (!options.RunsRooms)
+        {
+            await partner.SignInAsync(session.Stop);
+            await partner.CreateRoomsAsync(ReadsOnlyRooms, session.Stop);
+            Console.WriteLine($"{ReadsOnlyRooms:N0} rooms opened to list at {partner.CreateRates[^1]:N0} rooms/s");
+        }
+
+        var reads = new ListReads(client);
+        var queries = ListReads.Queries(PartnerClient.Today());
+        foreach (var query in queries)
+        {
+            var items = await reads.ItemsAsync(query, session.Stop);
+            session.Report.Note($"`GET {query.Path}` answers {items} items per page.");
+        }
+
+        await reads.RunAsync(queries[0], options.Concurrency.Max(), options.Warmup, session.Stop);
+        foreach (var query in queries)
+        {
+            foreach (var workers in options.Concurrency)
+            {
+                await session.MeasureAsync("Partner", query.Name, "HttpClient",
+                    () => Task.FromResult<Func<Task<RunOutcome>>>(async () => new RunOutcome(await reads.RunAsync(query, workers, options.Duration, session.Stop))));
+            }
+        }
+
+        var wrk = options.UseWrk ? Wrk.Find() : null;
+        if (wrk is null && options.UseWrk && options.InstallWrk)
+        {
+            Console.WriteLine("wrk is missing: installing it with apt-get (--install-wrk)");
+            wrk = await Wrk.InstallAsync(session.Stop);
+        }
+
+        if (wrk is null)
+        {
+            var why = options.UseWrk ? "wrk is not installed (pass --install-wrk, or apt-get install wrk)" : "--no-wrk";
+            session.Report.Note($"Reads were driven by HttpClient only: {why}.");
+            Console.WriteLine($"skipping wrk: {why}");
+            return;
+        }
+
+        foreach (var query in queries)
+        {
+            foreach (var workers in options.Concurrency)
+            {
+                await session.MeasureAsync("Partner", query.Name, $"wrk -t{Math.Min(options.WrkThreads, workers)}",
+                    () => Task.FromResult<Func<Task<RunOutcome>>>(async () =>
+                    {
+                        var (load, cpuSeconds) = await Wrk.RunAsync(wrk, new Uri(client.BaseAddress, query.Path), workers, options.WrkThreads, options.Duration, session.Stop);
+                        return new RunOutcome(load, ExternalCpuSeconds: cpuSeconds);
+                    }));
+            }
+        }
+    }
+
+    private static bool BuiltOutputsExist()
+    {
+        var configuration = TestEnvironment.BuildConfiguration;
+        if (!string.Equals(configuration, "Release", StringComparison.OrdinalIgnoreCase))
+        {
+            Console.Error.WriteLine($"Warning: this is a {configuration} build; it runs the {configuration} silo and API. Use `dotnet run -c Release --project tests/Partner.Benchmarks`.");
+        }
+
+        string[] outputs =
+        [
+            Path.Combine(TestEnvironment.RepoRoot, "silo", "bin", configuration, "net10.0", "Partner.Silo.dll"),
+            Path.Combine(TestEnvironment.RepoRoot, "api", "bin", configuration, "net10.0", "Partner.Api.dll"),
+        ];
+        var missing = outputs.Where(o => !File.Exists(o)).ToList();
+        if (missing.Count == 0)
+        {
+            return true;
+        }
+
+        Console.Error.WriteLine($"Not built: {string.Join(", ", missing)}. Build first: dotnet build Partner.sln -c {configuration}");
+        return false;
+    }
+
+    private static async Task SetDurabilityAsync(MariaDbServer database, int flushLogAtTrxCommit, CancellationToken cancellationToken)
+    {
+        // The test servers trade the fsync per commit for speed; a benchmark of durable writes restores the server default.
+        await using var connection = new MySqlConnection(database.RootConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new MySqlCommand(
+            string.Create(CultureInfo.InvariantCulture, $"SET GLOBAL innodb_flush_log_at_trx_commit = {flushLogAtTrxCommit}"), connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static int PidFromFile(string path)
+    {
+        for (var attempt = 0; attempt < 50 && !File.Exists(path); attempt++)
+        {
+            Thread.Sleep(100);
+        }
+
+        return int.Parse(File.ReadAllText(path).Trim(), CultureInfo.InvariantCulture);
+    }
+
+    private static void NoteServiceLog(Report report, string name, string output)
+    {
+        // The console logger writes "warn: Category[id]" and the message on the next, indented line.
+        var lines = output.Split('\n');
+        var problems = lines
+            .Select((line, i) => (line, message: i + 1 < lines.Length ? lines[i + 1].Trim() : string.Empty))
+            .Where(l => l.line.StartsWith("warn:", StringComparison.Ordinal) || l.line.StartsWith("fail:", StringComparison.Ordinal) || l.line.StartsWith("crit:", StringComparison.Ordinal))
+            .Select(l => $"{l.line.Trim()} {(l.message.Length > 160 ? l.message[..160] + "…" : l.message)}")
+            .ToList();
+        var summary = problems.Count == 0
+            ? "no warnings or errors"
+            : $"{problems.Count} warning/error entries: " + string.Join("; ", problems.Distinct().Take(4).Select(p => $"`{p}`"));
+        report.Note($"{name} log: {summary}.");
+    }
+
+    /// <summary>What every measured run needs; samples CPU and database counters around the run only.</summary>
+    private sealed class Session(BenchmarkOptions options, Report report, CpuSampler sampler, DatabaseCounters counters, CancellationToken stop)
+    {
+        /// <summary>Busy time of processes that are not the benchmark's, in percent of one core, below which a run may start.</summary>
+        private const double QuietLimit = 20;
+
+        private static readonly TimeSpan MaxQuietWait = TimeSpan.FromMinutes(5);
+
+        public BenchmarkOptions Options => options;
+
+        public DatabaseCounters Counters => counters;
+
+        public Report Report => report;
+
+        public CancellationToken Stop => stop;
+
+        /// <summary>
+        /// Prepares (unmeasured), waits for a quiet machine, then measures the run with CPU and database counters
+        /// around it. A run that other processes disturbed is prepared and measured once more.
+        /// </summary>
+        public async Task<Measurement> MeasureAsync(string system, string workload, string driver, Func<Task<Func<Task<RunOutcome>>>> prepare)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                var run = await prepare();
+                await WaitForQuietMachineAsync(system, workload);
+                var databaseBefore = await counters.ReadAsync(stop);
+                var cpuBefore = sampler.Take();
+                var outcome = await run();
+                var cpuAfter = sampler.Take();
+                var databaseAfter = await counters.ReadAsync(stop);
+                var cpu = CpuSampler.Between(cpuBefore, cpuAfter);
+                if (outcome.ExternalCpuSeconds > 0)
+                {
+                    cpu = cpu.With("wrk", outcome.ExternalCpuSeconds / (cpuAfter.At - cpuBefore.At).TotalSeconds * 100);
+                }
+
+                var measurement = new Measurement(system, workload, driver, outcome.Load, cpu, DatabaseCounters.Between(databaseBefore, databaseAfter), outcome.Join);
+                if (cpu.Other > Report.DisturbedLimit)
+                {
+                    var what = $"{system} {workload}, {driver}, K={outcome.Load.Workers}: other processes used {cpu.Other:0} % of a core during the run";
+                    if (attempt == 1)
+                    {
+                        Console.WriteLine($"{Report.Line(measurement)}\n  disturbed ({what}); measuring again");
+                        report.Note($"{what} ({outcome.Load.Rate:N0}/s, p99 {outcome.Load.Latency.P99:0.0} ms); it was measured again.");
+                        continue;
+                    }
+
+                    report.Note($"{what}, twice; the second measurement is reported.");
+                }
+
+                report.Add(measurement);
+                Console.WriteLine(Report.Line(measurement));
+                return measurement;
+            }
+        }
+
+        /// <summary>Other work on the machine (e.g. another build or test run) would take cores from the service: wait for it to end.</summary>
+        private async Task WaitForQuietMachineAsync(string system, string workload)
+        {
+            var waiting = Stopwatch.StartNew();
+            while (true)
+            {
+                var before = sampler.Take();
+                await Task.Delay(TimeSpan.FromSeconds(1), stop);
+                var other = CpuSampler.Between(before, sampler.Take()).Other;
+                if (other < QuietLimit)
+                {
+                    if (waiting.Elapsed > TimeSpan.FromSeconds(2))
+                    {
+                        report.Note($"{system} {workload}: waited {waiting.Elapsed.TotalSeconds:0} s for other processes to leave the cores.");
+                    }
+
+                    return;
+                }
+
+                if (waiting.Elapsed > MaxQuietWait)
+                {
+                    report.Note($"{system} {workload}: started while other processes used {other:0} % of a core (waited {MaxQuietWait.TotalMinutes:0} min).");
+                    return;
+                }
+
+                if (waiting.Elapsed.TotalSeconds % 15 < 1.2)
+                {
+                    Console.WriteLine($"waiting for a quiet machine: other processes use {other:0} % of a core");
+                }
+            }
+        }
+    }
+}

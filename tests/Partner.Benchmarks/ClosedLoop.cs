@@ -1,0 +1,99 @@
+using System.Diagnostics;
+
+namespace Partner.Benchmarks;
+
+/// <summary>How one operation ended: a label to count it under, and whether it is what the run measures.</summary>
+public readonly record struct Outcome(string Label, bool Success)
+{
+    public static Outcome Ok(string label) => new(label, true);
+
+    public static Outcome Other(string label) => new(label, false);
+}
+
+/// <summary>
+/// K workers, each starting its next operation as soon as the previous one answered, for a fixed time.
+/// Latency is measured per operation from the worker's point of view.
+/// </summary>
+public static class ClosedLoop
+{
+    public static async Task<LoadResult> RunAsync(
+        int workers, TimeSpan duration, Func<int, CancellationToken, ValueTask<Outcome>> operation, CancellationToken cancellationToken)
+    {
+        var successLatencies = new List<long>[workers];
+        var counts = new Dictionary<string, long>[workers];
+        var start = Stopwatch.GetTimestamp();
+        var stopAt = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var tasks = new Task[workers];
+        for (var w = 0; w < workers; w++)
+        {
+            var worker = w;
+            successLatencies[worker] = new List<long>(4096);
+            counts[worker] = new Dictionary<string, long>(StringComparer.Ordinal);
+            tasks[worker] = Task.Run(async () =>
+            {
+                var latencies = successLatencies[worker];
+                var tally = counts[worker];
+                while (!cancellationToken.IsCancellationRequested && Stopwatch.GetTimestamp() < stopAt)
+                {
+                    var began = Stopwatch.GetTimestamp();
+                    Outcome outcome;
+                    try
+                    {
+                        outcome = await operation(worker, cancellationToken);
+                    }
+                    catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        outcome = Outcome.Other(ex.GetType().Name);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+
+                    if (outcome.Success)
+                    {
+                        latencies.Add(Stopwatch.GetTimestamp() - began);
+                    }
+
+                    tally[outcome.Label] = tally.GetValueOrDefault(outcome.Label) + 1;
+                }
+            }, CancellationToken.None);
+        }
+
+        await Task.WhenAll(tasks);
+        cancellationToken.ThrowIfCancellationRequested();
+        var elapsed = Stopwatch.GetElapsedTime(start);
+
+        var merged = counts.SelectMany(c => c).GroupBy(c => c.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(c => c.Value), StringComparer.Ordinal);
+        var all = successLatencies.SelectMany(l => l).ToArray();
+        return new LoadResult(workers, elapsed, all.LongLength, merged, LatencySummary.From(all));
+    }
+}
+
+/// <summary>One closed-loop run: successes per second and the latency of successful operations.</summary>
+public sealed record LoadResult(int Workers, TimeSpan Elapsed, long Successes, IReadOnlyDictionary<string, long> Outcomes, LatencySummary Latency)
+{
+    public double Rate => Successes / Elapsed.TotalSeconds;
+
+    public long Total => Outcomes.Values.Sum();
+}
+
+/// <summary>Percentiles in milliseconds (nearest rank).</summary>
+public sealed record LatencySummary(double P50, double P95, double P99, double Max)
+{
+    public static LatencySummary Empty { get; } = new(double.NaN, double.NaN, double.NaN, double.NaN);
+
+    public static LatencySummary From(long[] stopwatchTicks)
+    {
+        if (stopwatchTicks.Length == 0)
+        {
+            return Empty;
+        }
+
+        Array.Sort(stopwatchTicks);
+        double Milliseconds(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+        double Rank(double p) => Milliseconds(stopwatchTicks[Math.Clamp((int)Math.Ceiling(p * stopwatchTicks.Length) - 1, 0, stopwatchTicks.Length - 1)]);
+        return new LatencySummary(Rank(0.50), Rank(0.95), Rank(0.99), Milliseconds(stopwatchTicks[^1]));
+    }
+}

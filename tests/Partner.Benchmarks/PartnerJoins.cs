@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace Partner.Benchmarks;
+
+/// <summary>One join run and what became of its rooms.</summary>
+public sealed record JoinRun(LoadResult Load, int Slots, long Rotations, long Exhausted, IReadOnlyDictionary<string, long> Extra);
+
+/// <summary>Durable joins over HTTP: users signed in by dev login join rooms opened by other users.</summary>
+public sealed class PartnerJoins(PartnerClient client, BenchmarkOptions options)
+{
+    private const int SetupParallelism = 32;
+    private static readonly TimeSpan TokenRefreshAge = TimeSpan.FromMinutes(10);
+
+    private BenchUser[] users = [];
+    private DateTime signedInAt;
+    private int roomsCreated;
+    private int ownersSignedIn;
+    private long nextUser;
+
+    /// <summary>Room creations per second of each preparation (informational).</summary>
+    public List<double> CreateRates { get; } = [];
+
+    public int RoomsCreated => roomsCreated;
+
+    /// <summary>Signs every user in; again when the access tokens (15 minutes) are getting old.</summary>
+    public async Task SignInAsync(CancellationToken cancellationToken)
+    {
+        if (users.Length == options.Users && DateTime.UtcNow - signedInAt < TokenRefreshAge)
+        {
+            return;
+        }
+
+        var signedIn = new BenchUser[options.Users];
+        var startedAt = DateTime.UtcNow;
+        await Parallel.ForAsync(0, options.Users, Parallelism(cancellationToken), async (i, ct) =>
+            signedIn[i] = await client.SignInAsync($"bench{i:D5}", ct));
+        users = signedIn;
+        signedInAt = startedAt;
+    }
+
+    /// <summary>
+    /// Opens rooms spread over two categories and two weeks of dates. Each room gets a fresh owner
+    /// (signed in first, so no owner's alarm inbox grows across runs), or with <c>--owners joiners</c>
+    /// the joining users own them in turn.
+    /// </summary>
+    public async Task<Guid[]> CreateRoomsAsync(int count, CancellationToken cancellationToken)
+    {
+        var owners = options.FreshOwners ? await SignInOwnersAsync(count, cancellationToken) : users;
+        var first = roomsCreated;
+        roomsCreated += count;
+        var today = PartnerClient.Today();
+        var rooms = new Guid[count];
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForAsync(0, count, Parallelism(cancellationToken), async (i, ct) =>
+        {
+            var n = first + i;
+            var category = n % 2 == 0 ? "MEAL" : "STUDY";
+            var owner = options.FreshOwners ? owners[i] : owners[n % owners.Length];
+            rooms[i] = await client.CreateRoomAsync(owner, category, today.AddDays(n / 2 % 14), options.Capacity, ct);
+        });
+        CreateRates.Add(count / clock.Elapsed.TotalSeconds);
+        return rooms;
+    }
+
+    /// <summary>Opens <paramref name="slots"/> rooms and enough spares to replace the ones that fill up during the run.</summary>
+    public async Task<RoomPool<Guid>> PrepareAsync(int slots, double expectedRate, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        await SignInAsync(cancellationToken);
+        var rooms = await CreateRoomsAsync(slots + SparesFor(expectedRate, duration), cancellationToken);
+        return new RoomPool<Guid>(rooms.Take(slots), rooms.Skip(slots), options.Seats);
+    }
+
+    /// <summary>K workers join the pool's rooms; full rooms are replaced by fresh ones.</summary>
+    public async Task<JoinRun> RunAsync(RoomPool<Guid> pool, int workers, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var load = await ClosedLoop.RunAsync(workers, duration, (_, ct) => JoinAsync(pool, ct), cancellationToken);
+        return new JoinRun(load, pool.Slots, pool.Rotations, pool.Exhausted, new Dictionary<string, long>());
+    }
+
+    /// <summary>Spare rooms for 1.5 times the expected joins, so that rooms rarely run out.</summary>
+    public int SparesFor(double expectedRate, TimeSpan duration) =>
+        (int)Math.Ceiling(expectedRate * 1.5 * duration.TotalSeconds / options.Seats);
+
+    private async ValueTask<Outcome> JoinAsync(RoomPool<Guid> pool, CancellationToken cancellationToken)
+    {
+        var (slot, room) = pool.Pick();
+        var user = users[(int)((ulong)Interlocked.Increment(ref nextUser) % (ulong)users.Length)];
+        var (status, code) = await client.JoinAsync(room, user, cancellationToken);
+        switch (status)
+        {
+            case HttpStatusCode.Created:
+                pool.Joined(slot, room);
+                return Outcome.Ok("201 joined");
+            case HttpStatusCode.OK:
+                return Outcome.Other("200 already in");
+            case HttpStatusCode.Conflict when code == "room.full":
+                pool.Full(slot, room);
+                return Outcome.Other("409 room.full");
+            default:
+                return Outcome.Other($"{(int)status} {code}".TrimEnd());
+        }
+    }
+
+    private async Task<BenchUser[]> SignInOwnersAsync(int count, CancellationToken cancellationToken)
+    {
+        var first = ownersSignedIn;
+        ownersSignedIn += count;
+        var owners = new BenchUser[count];
+        await Parallel.ForAsync(0, count, Parallelism(cancellationToken), async (i, ct) =>
+            owners[i] = await client.SignInAsync($"owner{first + i:D6}", ct));
+        return owners;
+    }
+
+    private static ParallelOptions Parallelism(CancellationToken cancellationToken) =>
+        new() { MaxDegreeOfParallelism = SetupParallelism, CancellationToken = cancellationToken };
+}

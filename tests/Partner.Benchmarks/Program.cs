@@ -1,0 +1,3 @@
+using Partner.Benchmarks;
+
+return await BenchmarkRunner.RunAsync(args);
