@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Partner.Tests.Infrastructure;
 using Partner.Tests.Rooms;
 using Xunit.Abstractions;
@@ -38,7 +39,7 @@ public sealed class RoomConcurrency(ProductionServers servers, ITestOutputHelper
         Assert.Equal(19, statuses.Count(s => s.Status == HttpStatusCode.Created));
         Assert.Equal(981, statuses.Count(s => s.Status == HttpStatusCode.Conflict && s.Body.Contains("room.full", StringComparison.Ordinal)));
 
-        await RestartAllAsync(cluster, silos, apis[0]);
+        await DeactivateEverythingAsync(cluster);
         var stored = await GetAsync(apis[1], $"/api/rooms/{room}", owner.Token);
         Assert.Equal(20, stored.GetProperty("participantCount").GetInt32());
         Assert.Equal(20, stored.GetProperty("participants").GetArrayLength());
@@ -81,7 +82,8 @@ public sealed class RoomConcurrency(ProductionServers servers, ITestOutputHelper
         await storm;
         output.WriteLine($"{acknowledged.Count} joins acknowledged across the kill");
 
-        await RestartAllAsync(cluster, silos, apis[0]);
+        await apis[0].WaitUntilAsync("/health/ready", HttpStatusCode.OK, Patience, body => body.Contains("1 active silo(s)", StringComparison.Ordinal));
+        await DeactivateEverythingAsync(cluster);
         foreach (var room in rooms)
         {
             var stored = await GetAsync(apis[1], $"/api/rooms/{room}", owner.Token);
@@ -96,16 +98,11 @@ public sealed class RoomConcurrency(ProductionServers servers, ITestOutputHelper
         Assert.True(acknowledged.Count > 0, "some joins were acknowledged");
     }
 
-    /// <summary>Kills every silo and starts them again on their own endpoints: fresh activations only read what storage holds.</summary>
-    private static async Task RestartAllAsync(ProductionCluster cluster, IReadOnlyList<SiloProcess> silos, ApiProcess api)
+    /// <summary>Drops every activation: what the next calls see comes from storage alone.</summary>
+    private static async Task DeactivateEverythingAsync(ProductionCluster cluster)
     {
-        foreach (var silo in silos)
-        {
-            silo.Process.Kill();
-        }
-
-        await Task.WhenAll(silos.Select(silo => cluster.StartSiloAsync(silo.SiloPort, silo.GatewayPort)));
-        await api.WaitUntilAsync("/health/ready", HttpStatusCode.OK, Patience);
+        using var client = await cluster.ConnectClientAsync();
+        await client.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
     }
 
     private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
