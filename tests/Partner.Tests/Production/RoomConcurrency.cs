@@ -98,6 +98,46 @@ public sealed class RoomConcurrency(ProductionServers servers, ITestOutputHelper
         Assert.True(acknowledged.Count > 0, "some joins were acknowledged");
     }
 
+    [Fact]
+    public async Task InterleavedJoinsAndLeavesOverTwoNodesReplayExactly()
+    {
+        const int capacity = 8;
+        await using var cluster = new ProductionCluster(servers.Database, servers.Redis);
+        await cluster.StartSiloAsync();
+        await cluster.StartSiloAsync();
+        ApiProcess[] apis = [await cluster.StartApiAsync(OpenApi), await cluster.StartApiAsync(OpenApi)];
+        var owner = await SignInAsync(apis[0], "owner");
+        var room = await CreateRoomAsync(apis[0], owner.Token, capacity);
+        var users = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => SignInAsync(apis[i % 2], $"m{i}")));
+
+        // Each user acts in sequence, alternating API nodes; all users at once.
+        var outcomes = await Task.WhenAll(users.Select(async (user, i) =>
+        {
+            var random = new Random(i);
+            bool? inRoom = null;
+            for (var step = 0; step < 10; step++)
+            {
+                var join = random.Next(2) == 0;
+                var (status, body) = await SendAsync(apis[(i + step) % 2], join ? HttpMethod.Put : HttpMethod.Delete, $"/api/rooms/{room}/participants/me", user.Token);
+                inRoom = status switch
+                {
+                    HttpStatusCode.Created or HttpStatusCode.OK => true,
+                    HttpStatusCode.NoContent => false,
+                    HttpStatusCode.Conflict => inRoom,
+                    _ => throw new Xunit.Sdk.XunitException($"unexpected {(int)status} {body}"),
+                };
+            }
+
+            return (user.Nickname, InRoom: inRoom == true);
+        }));
+
+        await DeactivateEverythingAsync(cluster);
+        var stored = await GetAsync(apis[1], $"/api/rooms/{room}", owner.Token);
+        var present = stored.GetProperty("participants").EnumerateArray().Skip(1).Select(p => p.GetProperty("nickname").GetString()).Order().ToArray();
+        Assert.Equal(outcomes.Where(o => o.InRoom).Select(o => o.Nickname).Order().ToArray(), present);
+        Assert.InRange(present.Length + 1, 1, capacity);
+    }
+
     /// <summary>Drops every activation: what the next calls see comes from storage alone.</summary>
     private static async Task DeactivateEverythingAsync(ProductionCluster cluster)
     {
