@@ -9,5 +9,8 @@ public static class AlarmIds
     public static Guid RoomChange(Guid roomId, long version, AlarmType type, Guid recipient) =>
         NameBasedGuid.Create($"room:{roomId:D}:{version}:{type}:{recipient:D}");
 
+    /// <summary>The expiry of ticket <paramref name="seq"/> of a category's queue, for its owner.</summary>
+    public static Guid TicketExpired(string category, long seq, Guid userId) => NameBasedGuid.Create($"ticket-expired:{category}:{seq}:{userId:D}");
+
     public static Guid CommentReply(Guid commentId) => NameBasedGuid.Create($"comment-reply:{commentId:D}");
 }

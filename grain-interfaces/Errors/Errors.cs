@@ -44,6 +44,9 @@ public static class Errors
 
     public static DomainException CommentNotAuthor() => new(ErrorCodes.CommentNotAuthor, "Only the comment's author or an admin may do this.");
 
+    public static DomainException RandomMatchAlreadyWaiting() =>
+        new(ErrorCodes.RandomMatchAlreadyWaiting, "A ticket with different conditions is already waiting in this category; cancel it first.");
+
     public static DomainException MatchNotMember() => new(ErrorCodes.MatchNotMember, "You are not a member of this match.");
 
     public static DomainException MatchAlreadyReviewed() => new(ErrorCodes.MatchAlreadyReviewed, "You have already reviewed this match.");

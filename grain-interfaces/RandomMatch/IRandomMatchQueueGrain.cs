@@ -1,0 +1,68 @@
+using System.Collections.Immutable;
+using Orleans.Concurrency;
+
+namespace Partner.RandomMatch;
+
+/// <summary>Where a ticket stands; UPPER_CASE in HTTP JSON.</summary>
+[GenerateSerializer, Alias("partner.ticket-status")]
+public enum TicketStatus
+{
+    Waiting,
+    Matched,
+    Expired,
+    Cancelled,
+}
+
+/// <summary>A user's ticket in one category's queue, as the user sees it.</summary>
+[GenerateSerializer, Immutable, Alias("partner.ticket-view")]
+public sealed record TicketView(
+    [property: Id(0)] string Category,
+    [property: Id(1)] ImmutableDictionary<string, ImmutableArray<string>> Conditions,
+    [property: Id(2)] TicketStatus Status,
+    [property: Id(3)] DateTimeOffset EnqueuedAt,
+    [property: Id(4)] DateTimeOffset ExpiresAt,
+    [property: Id(5)] Guid? MatchId);
+
+/// <summary>The ticket after an enqueue, and whether this call created it (false: the same conditions were already waiting).</summary>
+[GenerateSerializer, Immutable, Alias("partner.ticket-result")]
+public sealed record TicketResult(
+    [property: Id(0)] bool Created,
+    [property: Id(1)] TicketView Ticket);
+
+/// <summary>The public face of a queue, plus the viewer's latest ticket when there is one.</summary>
+[GenerateSerializer, Immutable, Alias("partner.queue-view")]
+public sealed record QueueView(
+    [property: Id(0)] string Category,
+    [property: Id(1)] int WaitingCount,
+    [property: Id(2)] TicketView? Ticket);
+
+/// <summary>
+/// The random-match queue of one category (keyed by the catalog's category name): the only matcher
+/// of that category. Every ticket operation of the category runs in this grain's single-threaded
+/// turns, so a cancel, an expiry and a group formation can never interleave.
+/// </summary>
+[Alias("partner.random-match-queue")]
+public interface IRandomMatchQueueGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Puts the user's ticket in the queue, durably, and forms a group at once when the ticket completes one
+    /// (the ticket then comes back MATCHED with its match id). Conditions use only the category's dimensions
+    /// matched in random matching (else <c>validation</c>); a missing or empty dimension accepts any value.
+    /// The same conditions already waiting return <c>Created = false</c>; different ones are
+    /// <c>random-match.already-waiting</c>.
+    /// </summary>
+    [Alias("enqueue")]
+    Task<TicketResult> Enqueue(Actor user, ImmutableDictionary<string, ImmutableArray<string>> conditions);
+
+    /// <summary>Cancels the user's waiting ticket durably; <c>not-found</c> when none is waiting (already matched, expired or cancelled).</summary>
+    [Alias("cancel")]
+    Task Cancel(Guid userId);
+
+    /// <summary>The number of waiting tickets and, for a viewer, their latest ticket in this category (null when none is known).</summary>
+    [Alias("get"), ReadOnly]
+    Task<QueueView> Get(Guid? viewer);
+
+    /// <summary>Ends every ticket whose deadline has passed (TICKET_EXPIRED alarm each). Called by the queue's own expiry timer.</summary>
+    [Alias("expire-due"), OneWay]
+    Task ExpireDue();
+}
