@@ -5,6 +5,7 @@ using Partner.Api.Health;
 using Partner.Api.Hosting;
 using Partner.Api.Matches;
 using Partner.Api.Problems;
+using Partner.Api.RandomMatch;
 using Partner.Api.Rooms;
 using Partner.Api.Users;
 using Scalar.AspNetCore;
@@ -37,6 +38,7 @@ app.MapCatalog();
 app.MapAuth();
 app.MapUsers();
 app.MapRooms();
+app.MapRandomMatch();
 app.MapMatches();
 app.MapAlarms();
 

@@ -63,6 +63,17 @@ public sealed partial class CatalogOptionsValidator : IValidateOptions<CatalogOp
                         failures.Add($"{dimensionPath}:Values: '{value}' is listed twice.");
                     }
                 }
+
+                if (dimension.MatchedInRandom && dimension.Values.Count > 64)
+                {
+                    failures.Add($"{dimensionPath}:Values: a dimension matched in random matching has at most 64 values.");
+                }
+            }
+
+            var cells = definition.Dimensions.Where(d => d.MatchedInRandom).Aggregate(1L, (product, d) => product > RandomMatch.RandomMatcher.MaxCells ? product : product * Math.Max(1, d.Values.Count));
+            if (cells > RandomMatch.RandomMatcher.MaxCells)
+            {
+                failures.Add($"{path}:Dimensions: the dimensions matched in random matching allow {cells} combinations; at most {RandomMatch.RandomMatcher.MaxCells}.");
             }
         }
 

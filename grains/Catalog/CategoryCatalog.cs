@@ -18,6 +18,10 @@ public sealed class CategoryCatalog(IOptions<CatalogOptions> options)
             ? definition
             : throw Errors.Validation(field, $"Unknown category '{category}'; expected one of {string.Join(", ", categories.Keys.Order())}.");
 
+    /// <summary>The category named exactly <paramref name="name"/> (catalog spelling), if any.</summary>
+    public bool TryGet(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CategoryDefinition? definition) =>
+        categories.TryGetValue(name, out definition) && definition.Name == name;
+
     /// <summary>
     /// Checks conditions against the category: known dimensions (only those matched in random
     /// matching when <paramref name="randomOnly"/>), allowed values; returns them with catalog

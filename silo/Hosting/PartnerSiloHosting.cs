@@ -6,6 +6,8 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Storage;
 using Partner.Catalog;
+using Partner.RandomMatch;
+using Partner.Users;
 using Partner.Silo.Catalog;
 using Partner.Silo.Database;
 
@@ -37,6 +39,8 @@ public static class PartnerSiloHosting
         services.AddOptions<EmbeddedOptions>().BindConfiguration(EmbeddedOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section);
         services.AddOptions<ClusterMembershipOptions>().BindConfiguration("Partner:Cluster:Membership");
+        services.AddOptions<RandomMatchOptions>().BindConfiguration(RandomMatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IUserWithdrawalStep, RandomMatchWithdrawal>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton(new SiloModeInfo(mode));

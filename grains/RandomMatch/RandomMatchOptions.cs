@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Partner.RandomMatch;
+
+/// <summary>Random matching settings (<c>Partner:RandomMatch</c>).</summary>
+public sealed class RandomMatchOptions
+{
+    public const string Section = "Partner:RandomMatch";
+
+    /// <summary>How long a ticket waits at most before it expires.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan TicketLifetime { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Journal events per stored segment before a new segment starts (each append rewrites one segment).</summary>
+    [Range(8, 4096)]
+    public int SegmentEvents { get; set; } = 64;
+
+    /// <summary>Live journal segments above which the oldest waiting tickets are carried forward so old segments can go.</summary>
+    [Range(2, 100_000)]
+    public int MaxLiveSegments { get; set; } = 32;
+}

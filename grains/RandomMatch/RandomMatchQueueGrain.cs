@@ -1,0 +1,642 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Storage;
+using Partner.Alarms;
+using Partner.Catalog;
+using Partner.Matches;
+
+namespace Partner.RandomMatch;
+
+/// <summary>
+/// One category's queue: the only matcher of that category. Each command plans its journal events
+/// without touching memory, appends them durably in one write, then applies them — so a failed
+/// write leaves nothing half-applied. Side effects of the journal (creating a match, raising
+/// TICKET_EXPIRED) run afterwards from a timer, are idempotent, and are re-run from the journal
+/// after a crash; a journal segment is only compacted away once its effects are done.
+/// </summary>
+public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrain, IRemindable
+{
+    /// <summary>Activity points each member of a random match gets.</summary>
+    internal const int MemberPoints = 10;
+
+    /// <summary>Wakes the queue (re-activating it after a crash) while tickets wait or effects are pending.</summary>
+    internal const string WakeReminder = "random-match-wake";
+
+    private static readonly TimeSpan WakePeriod = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+
+    private readonly IPersistentState<RandomQueueState> state;
+    private readonly CategoryCatalog catalog;
+    private readonly RandomMatchOptions options;
+    private readonly TimeProvider clock;
+    private readonly ILogger<RandomMatchQueueGrain> logger;
+
+    private readonly Dictionary<Guid, WaitingTicket> waiting = [];
+    private readonly SortedSet<(DateTimeOffset ExpiresAt, long Seq)> deadlines = [];
+    private readonly Dictionary<long, WaitingTicket> bySeq = [];
+    private readonly Dictionary<Guid, TicketView> ended = [];
+    private readonly Dictionary<long, SegmentUse> segments = [];
+    private readonly List<PendingEffect> effects = [];
+
+    private CategoryDefinition? category;
+    private RandomMatcher matcher = null!;
+    private QueueJournal journal = null!;
+    private long head;
+    private long nextSeq;
+    private bool broken;
+    private bool reminderOn;
+    private ITimer? expiryTimer;
+    private DateTimeOffset? armedFor;
+    private IGrainTimer? effectsTimer;
+    private bool draining;
+    private TimeSpan backoff;
+
+    public RandomMatchQueueGrain(
+        [PersistentState("queue")] IPersistentState<RandomQueueState> state,
+        CategoryCatalog catalog,
+        IOptions<RandomMatchOptions> options,
+        TimeProvider clock,
+        ILogger<RandomMatchQueueGrain> logger)
+    {
+        this.state = state;
+        this.catalog = catalog;
+        this.options = options.Value;
+        this.clock = clock;
+        this.logger = logger;
+    }
+
+    private string Key => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (!catalog.TryGet(Key, out var definition))
+        {
+            return;
+        }
+
+        category = definition;
+        matcher = new RandomMatcher(definition);
+        journal = new QueueJournal(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageName), definition.Name, options.SegmentEvents);
+        head = state.State.Head;
+        nextSeq = state.State.NextSeq;
+        var stored = await journal.ReadFromAsync(head);
+        foreach (var (number, segment) in stored)
+        {
+            foreach (var recorded in segment.Events)
+            {
+                Replay(recorded, number);
+            }
+        }
+
+        await SweepAsync();
+        reminderOn = await this.GetReminder(WakeReminder) is not null;
+        LogRecovered(logger, Key, waiting.Count, effects.Count, stored.Count);
+        AfterChange();
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        expiryTimer?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    public async Task<TicketResult> Enqueue(Actor user, ImmutableDictionary<string, ImmutableArray<string>> conditions)
+    {
+        var definition = EnsureUsable();
+        var chosen = catalog.Conditions(definition, conditions, randomOnly: true).Where(c => !c.Value.IsEmpty).ToImmutableDictionary();
+        var now = clock.GetUtcNow();
+        if (waiting.TryGetValue(user.UserId, out var current) && current.ExpiresAt > now)
+        {
+            return RandomMatcher.SameConditions(current, matcher.Masks(chosen))
+                ? new TicketResult(false, View(current, TicketStatus.Waiting, null))
+                : throw Errors.RandomMatchAlreadyWaiting();
+        }
+
+        var due = Due(now);
+        var ticket = matcher.Ticket(nextSeq, user.UserId, user.Nickname, chosen, now, now + options.TicketLifetime);
+        var group = matcher.FindGroup(ticket, due.Count == 0 ? null : t => t.ExpiresAt > now);
+        var expired = due.Count == 0 ? null : Expired(due, now);
+        var matched = group is null ? null : Matched(group, now);
+        var events = new List<QueueEvent>(3);
+        if (expired is not null)
+        {
+            events.Add(expired);
+        }
+
+        events.Add(new TicketEnqueued(ticket.Seq, ticket.UserId, ticket.Nickname, ticket.Conditions, ticket.EnqueuedAt, ticket.ExpiresAt));
+        if (matched is not null)
+        {
+            events.Add(matched);
+        }
+
+        var segment = await AppendAsync(events);
+        nextSeq = ticket.Seq + 1;
+        if (expired is not null)
+        {
+            ApplyExpired(expired, segment);
+        }
+
+        ticket.Home = segment;
+        TicketView view;
+        if (matched is null)
+        {
+            AddWaiting(ticket, toMatcher: true);
+            view = View(ticket, TicketStatus.Waiting, null);
+        }
+        else
+        {
+            ApplyMatched(matched, segment, ticket);
+            view = ended[user.UserId];
+            LogMatched(logger, Key, matched.MatchId, matched.Members.Length);
+        }
+
+        AfterChange();
+        await MaintainAsync();
+        return new TicketResult(true, view);
+    }
+
+    public async Task Cancel(Guid userId)
+    {
+        EnsureUsable();
+        var now = clock.GetUtcNow();
+        if (!waiting.TryGetValue(userId, out var ticket) || ticket.ExpiresAt <= now)
+        {
+            throw Errors.NotFound("A waiting ticket");
+        }
+
+        var cancelled = new TicketCancelled(ticket.Seq, now);
+        await AppendAsync([cancelled]);
+        EndWaiting(ticket, TicketStatus.Cancelled, null);
+        AfterChange();
+        await MaintainAsync();
+    }
+
+    public Task<QueueView> Get(Guid? viewer)
+    {
+        var definition = EnsureUsable();
+        TicketView? ticket = null;
+        if (viewer is { } id)
+        {
+            ticket = waiting.TryGetValue(id, out var current)
+                ? View(current, current.ExpiresAt > clock.GetUtcNow() ? TicketStatus.Waiting : TicketStatus.Expired, null)
+                : ended.GetValueOrDefault(id);
+        }
+
+        return Task.FromResult(new QueueView(definition.Name, waiting.Count, ticket));
+    }
+
+    public async Task ExpireDue()
+    {
+        if (category is null || broken)
+        {
+            return;
+        }
+
+        armedFor = null;
+        var now = clock.GetUtcNow();
+        var due = Due(now);
+        if (due.Count > 0)
+        {
+            var expired = Expired(due, now);
+            try
+            {
+                var segment = await AppendAsync([expired]);
+                ApplyExpired(expired, segment);
+                LogExpired(logger, Key, due.Count);
+            }
+            catch (DomainException)
+            {
+                // The activation is going; the next one (at the latest the wake reminder's) expires them.
+                return;
+            }
+        }
+
+        AfterChange();
+        await MaintainAsync();
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != WakeReminder || category is null)
+        {
+            return;
+        }
+
+        if (waiting.Count == 0 && effects.Count == 0 && await this.GetReminder(WakeReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+            reminderOn = false;
+        }
+    }
+
+    internal const string StorageName = "Default";
+
+    private CategoryDefinition EnsureUsable()
+    {
+        if (category is null)
+        {
+            throw Errors.Validation("category", $"Unknown category '{Key}'; expected one of {string.Join(", ", catalog.All.Select(c => c.Name))}.");
+        }
+
+        return broken ? throw Errors.Unavailable() : category;
+    }
+
+    private async Task<long> AppendAsync(IReadOnlyCollection<QueueEvent> events)
+    {
+        if (broken)
+        {
+            throw Errors.Unavailable();
+        }
+
+        try
+        {
+            return await journal.AppendAsync(events);
+        }
+        catch (Exception ex)
+        {
+            // The write may or may not have landed: only a fresh activation, replaying storage, knows.
+            broken = true;
+            LogJournalWriteFailed(logger, ex, Key);
+            GrainContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationError, "A journal write failed."));
+            throw Errors.Unavailable();
+        }
+    }
+
+    private List<WaitingTicket> Due(DateTimeOffset now)
+    {
+        var due = new List<WaitingTicket>();
+        foreach (var (expiresAt, seq) in deadlines)
+        {
+            if (expiresAt > now)
+            {
+                break;
+            }
+
+            due.Add(bySeq[seq]);
+        }
+
+        return due;
+    }
+
+    private static TicketsExpired Expired(List<WaitingTicket> due, DateTimeOffset now) =>
+        new([.. due.Select(t => new GroupMember(t.Seq, t.UserId, t.Nickname))], now);
+
+    private GroupMatched Matched(WaitingTicket[] group, DateTimeOffset now) => new(
+        NameBasedGuid.Create($"random-match:{Key}:{group.Max(t => t.Seq)}"),
+        [.. group.Select(t => new GroupMember(t.Seq, t.UserId, t.Nickname))],
+        matcher.Agreed(group),
+        now);
+
+    private void Replay(QueueEvent recorded, long segment)
+    {
+        switch (recorded)
+        {
+            case TicketEnqueued enqueued when bySeq.TryGetValue(enqueued.Seq, out var carried):
+                Move(carried, segment);
+                break;
+            case TicketEnqueued enqueued:
+                var ticket = matcher.Ticket(enqueued.Seq, enqueued.UserId, enqueued.Nickname, enqueued.Conditions, enqueued.EnqueuedAt, enqueued.ExpiresAt);
+                ticket.Home = segment;
+                AddWaiting(ticket, toMatcher: false);
+                nextSeq = Math.Max(nextSeq, enqueued.Seq + 1);
+                break;
+            case GroupMatched matched:
+                EndReplayed(matched.Members, TicketStatus.Matched, matched.MatchId);
+                AddEffect(matched, segment);
+                break;
+            case TicketCancelled cancelled:
+                EndReplayed([new GroupMember(cancelled.Seq, Guid.Empty, string.Empty)], TicketStatus.Cancelled, null);
+                break;
+            case TicketsExpired expired:
+                EndReplayed(expired.Tickets, TicketStatus.Expired, null);
+                AddEffect(expired, segment);
+                break;
+        }
+    }
+
+    private void EndReplayed(ImmutableArray<GroupMember> members, TicketStatus status, Guid? matchId)
+    {
+        foreach (var member in members)
+        {
+            // A ticket whose enqueue record was compacted away had ended before; nothing to undo.
+            if (bySeq.TryGetValue(member.Seq, out var ticket))
+            {
+                EndWaiting(ticket, status, matchId, toMatcher: false);
+            }
+        }
+    }
+
+    /// <summary>Puts the replayed tickets into the matcher oldest first, forming any group a catalog change made possible.</summary>
+    private async Task SweepAsync()
+    {
+        var now = clock.GetUtcNow();
+        var groups = new List<GroupMatched>();
+        foreach (var ticket in waiting.Values.OrderBy(t => t.Seq).ToArray())
+        {
+            if (ticket.ExpiresAt > now && matcher.FindGroup(ticket, t => t.ExpiresAt > now) is { } group)
+            {
+                foreach (var member in group.Where(m => m != ticket))
+                {
+                    matcher.Remove(member);
+                }
+
+                groups.Add(Matched(group, now));
+            }
+            else
+            {
+                matcher.Add(ticket);
+            }
+        }
+
+        if (groups.Count > 0)
+        {
+            var segment = await journal.AppendAsync(groups);
+            groups.ForEach(matched => ApplyMatched(matched, segment, newcomer: null, toMatcher: false));
+        }
+    }
+
+    private void AddWaiting(WaitingTicket ticket, bool toMatcher)
+    {
+        waiting[ticket.UserId] = ticket;
+        bySeq[ticket.Seq] = ticket;
+        deadlines.Add((ticket.ExpiresAt, ticket.Seq));
+        Use(ticket.Home).Waiting++;
+        if (toMatcher)
+        {
+            matcher.Add(ticket);
+        }
+    }
+
+    private void EndWaiting(WaitingTicket ticket, TicketStatus status, Guid? matchId, bool toMatcher = true)
+    {
+        if (waiting.TryGetValue(ticket.UserId, out var current) && current == ticket)
+        {
+            waiting.Remove(ticket.UserId);
+        }
+
+        bySeq.Remove(ticket.Seq);
+        deadlines.Remove((ticket.ExpiresAt, ticket.Seq));
+        Use(ticket.Home).Waiting--;
+        if (toMatcher)
+        {
+            matcher.Remove(ticket);
+        }
+
+        ended[ticket.UserId] = View(ticket, status, matchId);
+    }
+
+    private void Move(WaitingTicket ticket, long segment)
+    {
+        Use(ticket.Home).Waiting--;
+        ticket.Home = segment;
+        Use(segment).Waiting++;
+    }
+
+    private void ApplyMatched(GroupMatched matched, long segment, WaitingTicket? newcomer, bool toMatcher = true)
+    {
+        foreach (var member in matched.Members)
+        {
+            if (bySeq.TryGetValue(member.Seq, out var ticket))
+            {
+                EndWaiting(ticket, TicketStatus.Matched, matched.MatchId, toMatcher);
+            }
+        }
+
+        if (newcomer is not null)
+        {
+            ended[newcomer.UserId] = View(newcomer, TicketStatus.Matched, matched.MatchId);
+        }
+
+        AddEffect(matched, segment);
+    }
+
+    private void ApplyExpired(TicketsExpired expired, long segment)
+    {
+        foreach (var member in expired.Tickets)
+        {
+            if (bySeq.TryGetValue(member.Seq, out var ticket))
+            {
+                EndWaiting(ticket, TicketStatus.Expired, null);
+            }
+        }
+
+        AddEffect(expired, segment);
+    }
+
+    private void AddEffect(QueueEvent effect, long segment)
+    {
+        effects.Add(new PendingEffect(effect, segment));
+        Use(segment).Unsettled++;
+    }
+
+    private SegmentUse Use(long segment)
+    {
+        if (!segments.TryGetValue(segment, out var use))
+        {
+            segments[segment] = use = new SegmentUse();
+        }
+
+        return use;
+    }
+
+    private TicketView View(WaitingTicket ticket, TicketStatus status, Guid? matchId) =>
+        new(Key, ticket.Conditions, status, ticket.EnqueuedAt, ticket.ExpiresAt, matchId);
+
+    /// <summary>Re-arms the expiry timer, starts pending effects and keeps the wake reminder while there is work.</summary>
+    private void AfterChange()
+    {
+        ArmExpiry();
+        if (effects.Count > 0 && !draining && effectsTimer is null)
+        {
+            // Interleaving: effects call other grains for milliseconds and must not hold up tickets; they only touch effect bookkeeping.
+            effectsTimer = this.RegisterGrainTimer(DrainEffectsAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { Interleave = true });
+        }
+    }
+
+    private void ArmExpiry()
+    {
+        if (deadlines.Count == 0)
+        {
+            expiryTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            armedFor = null;
+            return;
+        }
+
+        var next = deadlines.Min.ExpiresAt;
+        if (armedFor == next)
+        {
+            return;
+        }
+
+        armedFor = next;
+        var dueIn = next - clock.GetUtcNow();
+        expiryTimer ??= clock.CreateTimer(
+            static self => ((IRandomMatchQueueGrain)self!).ExpireDue().Ignore(), this.AsReference<IRandomMatchQueueGrain>(), Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        expiryTimer.Change(dueIn < TimeSpan.Zero ? TimeSpan.Zero : dueIn, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>After a change: keeps the wake reminder while there is work, and compacts the journal. A failure here never fails the (durable) change.</summary>
+    private async Task MaintainAsync()
+    {
+        try
+        {
+            if (!reminderOn && (waiting.Count > 0 || effects.Count > 0))
+            {
+                await this.RegisterOrUpdateReminder(WakeReminder, WakePeriod, WakePeriod);
+                reminderOn = true;
+            }
+
+            await CompactAsync();
+        }
+        catch (Exception ex)
+        {
+            LogMaintenanceFailed(logger, ex, Key);
+        }
+    }
+
+    /// <summary>
+    /// Drops journal segments the queue no longer needs: no waiting ticket lives there and their effects are done.
+    /// When too many segments are live, the oldest one's waiting tickets are re-recorded at the tail (same seq, same deadline) first.
+    /// </summary>
+    private async Task CompactAsync()
+    {
+        var newHead = head;
+        while (newHead < journal.Tail && segments.GetValueOrDefault(newHead) is null or { Waiting: 0, Unsettled: 0 })
+        {
+            newHead++;
+        }
+
+        if (journal.Tail - newHead >= options.MaxLiveSegments && segments.GetValueOrDefault(newHead) is null or { Unsettled: 0 })
+        {
+            var carried = waiting.Values.Where(t => t.Home == newHead).OrderBy(t => t.Seq).ToArray();
+            var segment = await AppendAsync([.. carried.Select(t => new TicketEnqueued(t.Seq, t.UserId, t.Nickname, t.Conditions, t.EnqueuedAt, t.ExpiresAt))]);
+            foreach (var ticket in carried)
+            {
+                Move(ticket, segment);
+            }
+
+            newHead++;
+        }
+
+        if (newHead == head)
+        {
+            return;
+        }
+
+        state.State.Head = newHead;
+        state.State.NextSeq = nextSeq;
+        await state.WriteOrRefuseAsync(this);
+        for (var number = head; number < newHead; number++)
+        {
+            segments.Remove(number);
+            await journal.ClearAsync(number);
+        }
+
+        head = newHead;
+    }
+
+    private async Task DrainEffectsAsync(CancellationToken cancellationToken)
+    {
+        effectsTimer?.Dispose();
+        effectsTimer = null;
+        draining = true;
+        try
+        {
+            while (effects.Count > 0)
+            {
+                var batch = effects.ToArray();
+                var failures = await Task.WhenAll(batch.Select(RunAsync));
+                for (var i = 0; i < batch.Length; i++)
+                {
+                    if (failures[i] is null)
+                    {
+                        effects.Remove(batch[i]);
+                        Use(batch[i].Segment).Unsettled--;
+                    }
+                }
+
+                if (failures.FirstOrDefault(f => f is not null) is { } failure)
+                {
+                    backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+                    LogEffectFailed(logger, failure, Key, backoff);
+                    effectsTimer = this.RegisterGrainTimer(DrainEffectsAsync, new GrainTimerCreationOptions(backoff, Timeout.InfiniteTimeSpan) { Interleave = true });
+                    return;
+                }
+            }
+
+            backoff = TimeSpan.Zero;
+        }
+        finally
+        {
+            draining = false;
+        }
+    }
+
+    private async Task<Exception?> RunAsync(PendingEffect effect)
+    {
+        try
+        {
+            switch (effect.Event)
+            {
+                case GroupMatched matched:
+                    await GrainFactory.GetGrain<IMatchGrain>(matched.MatchId).Create(Definition(matched));
+                    break;
+                case TicketsExpired expired:
+                    await Task.WhenAll(expired.Tickets.Select(t => GrainFactory.GetGrain<IAlarmInboxGrain>(t.UserId).Raise(new AlarmDraft(
+                        AlarmIds.TicketExpired(Key, t.Seq, t.UserId),
+                        AlarmType.TicketExpired,
+                        $"Your {Key} random-match ticket expired without a match.",
+                        null,
+                        null,
+                        null,
+                        null))));
+                    break;
+            }
+
+            return null;
+        }
+        catch (Exception ex)
+        {
+            return ex;
+        }
+    }
+
+    private MatchDefinition Definition(GroupMatched matched) => new(
+        matched.MatchId,
+        Key,
+        MatchMethod.Random,
+        null,
+        matched.Agreed,
+        [.. matched.Members.Select(m => new MatchMember(m.UserId, m.Nickname, MemberPoints))],
+        matched.At,
+        $"Random {Key} match ({string.Join(", ", matched.Agreed.Values.Select(v => v[0]))})");
+
+    private sealed class SegmentUse
+    {
+        public int Waiting { get; set; }
+
+        public int Unsettled { get; set; }
+    }
+
+    private sealed record PendingEffect(QueueEvent Event, long Segment);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Queue {Category} recovered {Waiting} waiting tickets and {Effects} pending effects from {Segments} journal segments")]
+    private static partial void LogRecovered(ILogger logger, string category, int waiting, int effects, int segments);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Queue {Category} formed match {MatchId} of {Members}")]
+    private static partial void LogMatched(ILogger logger, string category, Guid matchId, int members);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Queue {Category} expired {Count} tickets")]
+    private static partial void LogExpired(ILogger logger, string category, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Queue {Category} could not append to its journal; the change is refused and the queue reloads")]
+    private static partial void LogJournalWriteFailed(ILogger logger, Exception exception, string category);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue {Category}: reminder or compaction failed; retried on the next change")]
+    private static partial void LogMaintenanceFailed(ILogger logger, Exception exception, string category);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue {Category}: a match or expiry alarm was not delivered; retrying in {Backoff}")]
+    private static partial void LogEffectFailed(ILogger logger, Exception exception, string category, TimeSpan backoff);
+}
