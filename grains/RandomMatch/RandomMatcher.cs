@@ -42,7 +42,7 @@ public sealed class RandomMatcher
     {
         dimensions = [.. category.Dimensions.Where(d => d.MatchedInRandom)];
         GroupSize = category.RandomGroupSize;
-        long count = 1;
+        BigInteger count = 1;
         foreach (var dimension in dimensions)
         {
             count *= dimension.Values.Length;
@@ -53,7 +53,7 @@ public sealed class RandomMatcher
             throw new ArgumentException($"Category {category.Name} cannot be matched: group size {GroupSize}, {count} cells.", nameof(category));
         }
 
-        cells = new List<WaitingTicket>?[count];
+        cells = new List<WaitingTicket>?[(int)count];
     }
 
     public int GroupSize { get; }
