@@ -65,6 +65,22 @@ public static class QueueTestCatalog
     public static async Task<JsonElement> QueueAsync(this SignedInClient client, string category) =>
         await client.Http.GetFromJsonAsync<JsonElement>($"/api/random-match/{category}");
 
+    /// <summary>Polls <paramref name="probe"/> until it returns a value, for effects that follow a response (matches, alarms).</summary>
+    public static async Task<JsonElement> EventuallyAsync(Func<Task<JsonElement?>> probe, string what, int timeoutSeconds = 10)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
+        while (true)
+        {
+            if (await probe() is { } value)
+            {
+                return value;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(20);
+        }
+    }
+
     private sealed class StrongBox
     {
         public int Value;
