@@ -57,7 +57,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         [PersistentState("queue")] IPersistentState<RandomQueueState> state,
         CategoryCatalog catalog,
         IOptions<RandomMatchOptions> options,
-        TimeProvider clock,
+        [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
         ILogger<RandomMatchQueueGrain> logger)
     {
         this.state = state;

@@ -42,6 +42,7 @@ public static class PartnerSiloHosting
         services.AddOptions<RandomMatchOptions>().BindConfiguration(RandomMatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IUserWithdrawalStep, RandomMatchWithdrawal>();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddKeyedSingleton<TimeProvider>(DomainClock.Key, (provider, _) => provider.GetRequiredService<TimeProvider>());
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton(new SiloModeInfo(mode));
 

@@ -60,6 +60,9 @@ public sealed class GarbageInput(PartnerApiFactory factory, ITestOutputHelper ou
         Json("all fields null", """{"login":null,"email":null,"refreshToken":null,"upToSeq":null}"""),
         Json("all fields invalid", """{"login":"bad login!","email":"not-an-email","refreshToken":"garbage","upToSeq":-1}"""),
         Json("{upToSeq:\"1\"}", """{"upToSeq":"1"}"""),
+        Json("conditions of wrong shapes", """{"conditions":{"place":"GAEPO","timeOfEating":[1,{}],"wayOfEating":null}}"""),
+        Json("conditions with null and unknown values", """{"conditions":{"place":[null,"JEJU"],"PLACE":["GAEPO"],"":[""]}}"""),
+        Json("conditions as an array", """{"conditions":[["place","GAEPO"]]}"""),
         Json("{upToSeq:1e400}", """{"upToSeq":1e400}"""),
         Json("well-shaped unknown refresh token", $$"""{"refreshToken":"{{RandomRefreshToken()}}"}"""),
         Json("200 KB string", $"\"{BigString}\""),
@@ -239,6 +242,7 @@ public sealed class GarbageInput(PartnerApiFactory factory, ITestOutputHelper ou
         var constraints = parameter.ParameterPolicies.Select(policy => policy.Content ?? "").ToArray();
         return constraints.Any(c => c is "int" or "long" or "decimal" or "double" or "float") ? RandomNumberGenerator.GetInt32(1, 1_000_000).ToString(CultureInfo.InvariantCulture)
             : constraints.Contains("bool") ? "true"
+            : parameter.Name == "category" ? "MEAL"
             : Guid.NewGuid().ToString();
     }
 

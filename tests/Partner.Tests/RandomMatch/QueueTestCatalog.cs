@@ -81,6 +81,9 @@ public static class QueueTestCatalog
         }
     }
 
+    public static Task EventuallyAsync(Func<Task<bool>> condition, string what, int timeoutSeconds = 10) =>
+        EventuallyAsync(async () => await condition() ? default(JsonElement) : null, what, timeoutSeconds);
+
     private sealed class StrongBox
     {
         public int Value;
