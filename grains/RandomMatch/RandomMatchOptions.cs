@@ -15,7 +15,7 @@ public sealed class RandomMatchOptions
     [Range(8, 4096)]
     public int SegmentEvents { get; set; } = 64;
 
-    /// <summary>Live journal segments above which the oldest waiting tickets are carried forward so old segments can go.</summary>
+    /// <summary>Live journal segments above which (and above twice what the waiting tickets fill) the oldest waiting tickets are carried forward so old segments can go.</summary>
     [Range(2, 100_000)]
     public int MaxLiveSegments { get; set; } = 32;
 }

@@ -498,7 +498,8 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
     /// <summary>
     /// Drops journal segments the queue no longer needs: no waiting ticket lives there and their effects are done.
-    /// When too many segments are live, the oldest one's waiting tickets are re-recorded at the tail (same seq, same deadline) first.
+    /// When more segments are live than allowed (and than twice what the waiting tickets fill), the oldest one's
+    /// waiting tickets are re-recorded at the tail (same seq, same deadline) first, so one long wait cannot pin the journal.
     /// </summary>
     private async Task CompactAsync()
     {
@@ -508,7 +509,9 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
             newHead++;
         }
 
-        if (journal.Tail - newHead >= options.MaxLiveSegments && segments.GetValueOrDefault(newHead) is null or { Unsettled: 0 })
+        // Carrying copies tickets, so only when at most half the live journal is still needed: each ticket is copied O(1) times on average.
+        var needed = (waiting.Count / options.SegmentEvents) + 1;
+        if (journal.Tail - newHead + 1 > Math.Max(options.MaxLiveSegments, 2 * needed) && segments.GetValueOrDefault(newHead) is null or { Unsettled: 0 })
         {
             var carried = waiting.Values.Where(t => t.Home == newHead).OrderBy(t => t.Seq).ToArray();
             var segment = await AppendAsync([.. carried.Select(t => new TicketEnqueued(t.Seq, t.UserId, t.Nickname, t.Conditions, t.EnqueuedAt, t.ExpiresAt))]);

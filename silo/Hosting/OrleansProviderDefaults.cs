@@ -39,6 +39,8 @@ public static class OrleansProviderDefaults
         ["Orleans:GrainStorage:Default:ProviderType"] = "AdoNet",
         ["Orleans:GrainStorage:Default:Invariant"] = MySqlInvariant,
         ["Orleans:GrainStorage:Default:ConnectionName"] = DatabaseConnectionName,
+        // Compacted random-match journal segments are deleted, not kept as empty rows.
+        ["Orleans:GrainStorage:Default:DeleteStateOnClear"] = "true",
         // Stream subscriptions live here; on memory storage a silo restart would silently drop them.
         ["Orleans:GrainStorage:PubSubStore:ProviderType"] = "AdoNet",
         ["Orleans:GrainStorage:PubSubStore:Invariant"] = MySqlInvariant,
