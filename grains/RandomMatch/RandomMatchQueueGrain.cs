@@ -531,13 +531,21 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         state.State.Head = newHead;
         state.State.NextSeq = nextSeq;
         await state.WriteOrRefuseAsync(this);
-        for (var number = head; number < newHead; number++)
+        var oldHead = head;
+        head = newHead;
+        for (var number = oldHead; number < newHead; number++)
         {
             segments.Remove(number);
-            await journal.ClearAsync(number);
+            try
+            {
+                await journal.ClearAsync(number);
+            }
+            catch (Exception ex)
+            {
+                // Below the stored head, a leftover segment is never read again; it only takes space.
+                LogSegmentNotDeleted(logger, ex, Key, number);
+            }
         }
-
-        head = newHead;
     }
 
     private async Task DrainEffectsAsync(CancellationToken cancellationToken)
@@ -614,7 +622,8 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         matched.Agreed,
         [.. matched.Members.Select(m => new MatchMember(m.UserId, m.Nickname, MemberPoints))],
         matched.At,
-        $"Random {Key} match ({string.Join(", ", matched.Agreed.Values.Select(v => v[0]))})");
+        // Catalog order, not dictionary order: a re-run after a restart must build the very same definition.
+        $"Random {Key} match ({string.Join(", ", category!.Dimensions.Where(d => matched.Agreed.ContainsKey(d.Name)).Select(d => matched.Agreed[d.Name][0]))})");
 
     private sealed class SegmentUse
     {
@@ -639,6 +648,9 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Queue {Category}: reminder or compaction failed; retried on the next change")]
     private static partial void LogMaintenanceFailed(ILogger logger, Exception exception, string category);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue {Category}: compacted journal segment {Segment} could not be deleted")]
+    private static partial void LogSegmentNotDeleted(ILogger logger, Exception exception, string category, long segment);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Queue {Category}: a match or expiry alarm was not delivered; retrying in {Backoff}")]
     private static partial void LogEffectFailed(ILogger logger, Exception exception, string category, TimeSpan backoff);

@@ -40,7 +40,10 @@ public sealed class RandomMatchGrouping(QueueApi api) : IClassFixture<QueueApi>
             Assert.Equal(new[] { ann.UserId, bob.UserId }.Order(), match.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("userId").GetGuid()).Order());
             var alarm = await QueueTestCatalog.EventuallyAsync(() => AlarmAsync(member, "MATCH_CONFIRMED"), "MATCH_CONFIRMED");
             Assert.Equal(matchId, alarm.GetProperty("matchId").GetGuid());
-            Assert.Contains(matchId, await member.MatchIdsAsync("?method=RANDOM"));
+            var history = await member.Http.GetFromJsonAsync<JsonElement>("/api/matches?method=RANDOM");
+            var entry = Assert.Single(history.GetProperty("items").EnumerateArray());
+            Assert.Equal(matchId, entry.GetProperty("matchId").GetGuid());
+            Assert.Equal($"Random {category} match (SEOCHO, LUNCH, DELIVERY)", entry.GetProperty("title").GetString());
             Assert.Equal(10, await member.ScoreAsync($"?category={category}"));
         }
     }
