@@ -24,6 +24,9 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     /// <summary>Wakes the queue (re-activating it after a crash) while tickets wait or effects are pending.</summary>
     internal const string WakeReminder = "random-match-wake";
 
+    /// <summary>The grain storage the journal segments are written to, next to the grain states.</summary>
+    internal const string StorageName = "Default";
+
     private static readonly TimeSpan WakePeriod = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
@@ -230,8 +233,6 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
             reminderOn = false;
         }
     }
-
-    internal const string StorageName = "Default";
 
     private CategoryDefinition EnsureUsable()
     {
