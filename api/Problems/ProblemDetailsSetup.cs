@@ -31,7 +31,7 @@ public static class ProblemDetailsSetup
         return builder;
     }
 
-    /// <summary>"Conditions.Place" → "conditions.place", the JSON names clients send.</summary>
+    /// <summary>"Conditions.Place" → "conditions.place", the JSON names clients send; header names ("Idempotency-Key") stay as they are.</summary>
     internal static string CamelCasePath(string path, JsonNamingPolicy? naming) =>
-        naming is null ? path : string.Join('.', path.Split('.').Select(naming.ConvertName));
+        naming is null || path.Contains('-', StringComparison.Ordinal) ? path : string.Join('.', path.Split('.').Select(naming.ConvertName));
 }

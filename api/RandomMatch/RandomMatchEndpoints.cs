@@ -11,6 +11,9 @@ namespace Partner.Api.RandomMatch;
 
 public static class RandomMatchEndpoints
 {
+    /// <summary>Optional request header: a retried PUT with the same key returns the ticket the first attempt created, never a second one.</summary>
+    public const string IdempotencyKey = "Idempotency-Key";
+
     public static RouteGroupBuilder MapRandomMatch(this IEndpointRouteBuilder app)
     {
         var queues = app.MapGroup("/api/random-match/{category}").WithTags("Random match");
@@ -27,9 +30,19 @@ public static class RandomMatchEndpoints
     }
 
     private static async Task<Results<Created<TicketDto>, Ok<TicketDto>>> Enqueue(
-        string category, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] TicketRequest? request, CurrentUser me, IGrainFactory grains)
+        string category,
+        [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] TicketRequest? request,
+        [FromHeader(Name = IdempotencyKey)] string? idempotencyKey,
+        CurrentUser me,
+        IGrainFactory grains)
     {
-        var result = await Queue(grains, category).Enqueue(me.Actor, request?.ToConditions() ?? ImmutableDictionary<string, ImmutableArray<string>>.Empty);
+        if (idempotencyKey is { Length: > 200 })
+        {
+            throw Errors.Validation(IdempotencyKey, "An Idempotency-Key has at most 200 characters.");
+        }
+
+        var conditions = request?.ToConditions() ?? ImmutableDictionary<string, ImmutableArray<string>>.Empty;
+        var result = await Queue(grains, category).Enqueue(me.Actor, conditions, idempotencyKey);
         var ticket = TicketDto.From(result.Ticket);
         return result.Created ? TypedResults.Created($"/api/random-match/{ticket.Category}", ticket) : TypedResults.Ok(ticket);
     }

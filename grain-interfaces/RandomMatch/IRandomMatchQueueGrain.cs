@@ -49,16 +49,21 @@ public interface IRandomMatchQueueGrain : IGrainWithStringKey
     /// (the ticket then comes back MATCHED with its match id). Conditions use only the category's dimensions
     /// matched in random matching (else <c>validation</c>); a missing or empty dimension accepts any value.
     /// The same conditions already waiting return <c>Created = false</c>; different ones are
-    /// <c>random-match.already-waiting</c>.
+    /// <c>random-match.already-waiting</c>. A <paramref name="requestId"/> (the client's idempotency key) that
+    /// created the user's current or recently finished ticket returns that ticket (<c>Created = false</c>), so a
+    /// request retried after a lost answer never queues, or matches, the user twice.
     /// </summary>
     [Alias("enqueue")]
-    Task<TicketResult> Enqueue(Actor user, ImmutableDictionary<string, ImmutableArray<string>> conditions);
+    Task<TicketResult> Enqueue(Actor user, ImmutableDictionary<string, ImmutableArray<string>> conditions, string? requestId = null);
 
     /// <summary>Cancels the user's waiting ticket durably; <c>not-found</c> when none is waiting (already matched, expired or cancelled).</summary>
     [Alias("cancel")]
     Task Cancel(Guid userId);
 
-    /// <summary>The number of waiting tickets and, for a viewer, their latest ticket in this category (null when none is known).</summary>
+    /// <summary>
+    /// The number of waiting tickets and, for a viewer, their latest ticket in this category: the waiting one, or
+    /// one that finished within the retention (30 minutes by default); otherwise null.
+    /// </summary>
     [Alias("get"), ReadOnly]
     Task<QueueView> Get(Guid? viewer);
 

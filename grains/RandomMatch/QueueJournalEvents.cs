@@ -14,7 +14,8 @@ public sealed record TicketEnqueued(
     [property: Id(2)] string Nickname,
     [property: Id(3)] ImmutableDictionary<string, ImmutableArray<string>> Conditions,
     [property: Id(4)] DateTimeOffset EnqueuedAt,
-    [property: Id(5)] DateTimeOffset ExpiresAt) : QueueEvent;
+    [property: Id(5)] DateTimeOffset ExpiresAt,
+    [property: Id(6)] string? RequestId = null) : QueueEvent;
 
 /// <summary>A member of a formed group, self-contained so the match can be re-created after older records are gone.</summary>
 [GenerateSerializer, Immutable, Alias("partner.rmq.member")]
@@ -41,6 +42,19 @@ public sealed record TicketCancelled(
 public sealed record TicketsExpired(
     [property: Id(0)] ImmutableArray<GroupMember> Tickets,
     [property: Id(1)] DateTimeOffset At) : QueueEvent;
+
+/// <summary>A finished ticket, re-recorded whole by compaction so it stays visible to its owner for a while.</summary>
+[GenerateSerializer, Immutable, Alias("partner.rmq.finished")]
+public sealed record TicketFinished(
+    [property: Id(0)] long Seq,
+    [property: Id(1)] Guid UserId,
+    [property: Id(2)] ImmutableDictionary<string, ImmutableArray<string>> Conditions,
+    [property: Id(3)] DateTimeOffset EnqueuedAt,
+    [property: Id(4)] DateTimeOffset ExpiresAt,
+    [property: Id(5)] TicketStatus Status,
+    [property: Id(6)] Guid? MatchId,
+    [property: Id(7)] DateTimeOffset EndedAt,
+    [property: Id(8)] string? RequestId) : QueueEvent;
 
 /// <summary>One stored chunk of a queue's journal; rewritten whole on each append, so kept short.</summary>
 [GenerateSerializer, Alias("partner.rmq.segment")]

@@ -11,6 +11,10 @@ public sealed class RandomMatchOptions
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
     public TimeSpan TicketLifetime { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>How long a finished (matched, expired, cancelled) ticket stays visible to its owner, and answers a retried request.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
+    public TimeSpan FinishedTicketRetention { get; set; } = TimeSpan.FromMinutes(30);
+
     /// <summary>Journal events per stored segment before a new segment starts (each append rewrites one segment).</summary>
     [Range(8, 4096)]
     public int SegmentEvents { get; set; } = 64;

@@ -39,7 +39,8 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     private readonly Dictionary<Guid, WaitingTicket> waiting = [];
     private readonly SortedSet<(DateTimeOffset ExpiresAt, long Seq)> deadlines = [];
     private readonly Dictionary<long, WaitingTicket> bySeq = [];
-    private readonly Dictionary<Guid, TicketView> ended = [];
+    private readonly Dictionary<Guid, FinishedTicket> ended = [];
+    private readonly SortedSet<(DateTimeOffset VisibleUntil, long Seq, Guid UserId)> retention = [];
     private readonly Dictionary<long, SegmentUse> segments = [];
     private readonly List<PendingEffect> effects = [];
 
@@ -105,11 +106,16 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         return Task.CompletedTask;
     }
 
-    public async Task<TicketResult> Enqueue(Actor user, ImmutableDictionary<string, ImmutableArray<string>> conditions)
+    public async Task<TicketResult> Enqueue(Actor user, ImmutableDictionary<string, ImmutableArray<string>> conditions, string? requestId = null)
     {
         var definition = EnsureUsable();
         var chosen = catalog.Conditions(definition, conditions, randomOnly: true).Where(c => !c.Value.IsEmpty).ToImmutableDictionary();
         var now = clock.GetUtcNow();
+        if (requestId is not null && Answered(user.UserId, requestId, now) is { } answered)
+        {
+            return new TicketResult(false, answered);
+        }
+
         if (waiting.TryGetValue(user.UserId, out var current) && current.ExpiresAt > now)
         {
             return RandomMatcher.SameConditions(current, matcher.Masks(chosen))
@@ -118,7 +124,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         }
 
         var due = Due(now);
-        var ticket = matcher.Ticket(nextSeq, user.UserId, user.Nickname, chosen, now, now + options.TicketLifetime);
+        var ticket = matcher.Ticket(nextSeq, user.UserId, user.Nickname, chosen, now, now + options.TicketLifetime, requestId);
         var group = matcher.FindGroup(ticket, due.Count == 0 ? null : t => t.ExpiresAt > now);
         var expired = due.Count == 0 ? null : Expired(due, now);
         var matched = group is null ? null : Matched(group, now);
@@ -128,7 +134,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
             events.Add(expired);
         }
 
-        events.Add(new TicketEnqueued(ticket.Seq, ticket.UserId, ticket.Nickname, ticket.Conditions, ticket.EnqueuedAt, ticket.ExpiresAt));
+        events.Add(Enqueued(ticket));
         if (matched is not null)
         {
             events.Add(matched);
@@ -151,7 +157,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         else
         {
             ApplyMatched(matched, segment, ticket);
-            view = ended[user.UserId];
+            view = View(ticket, TicketStatus.Matched, matched.MatchId);
             LogMatched(logger, Key, matched.MatchId, matched.Members.Length);
         }
 
@@ -171,7 +177,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
         var cancelled = new TicketCancelled(ticket.Seq, now);
         await AppendAsync([cancelled]);
-        EndWaiting(ticket, TicketStatus.Cancelled, null);
+        EndWaiting(ticket, TicketStatus.Cancelled, null, now);
         AfterChange();
         await MaintainAsync();
     }
@@ -182,9 +188,10 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         TicketView? ticket = null;
         if (viewer is { } id)
         {
-            ticket = waiting.TryGetValue(id, out var current)
-                ? View(current, current.ExpiresAt > clock.GetUtcNow() ? TicketStatus.Waiting : TicketStatus.Expired, null)
-                : ended.GetValueOrDefault(id);
+            var now = clock.GetUtcNow();
+            ticket = waiting.TryGetValue(id, out var current) ? View(current, current.ExpiresAt > now ? TicketStatus.Waiting : TicketStatus.Expired, null)
+                : ended.TryGetValue(id, out var finished) && finished.VisibleUntil > now ? finished.View
+                : null;
         }
 
         return Task.FromResult(new QueueView(definition.Name, waiting.Count, ticket));
@@ -227,6 +234,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
             return;
         }
 
+        Prune(clock.GetUtcNow());
         if (waiting.Count == 0 && effects.Count == 0 && await this.GetReminder(WakeReminder) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
@@ -298,33 +306,48 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
                 Move(carried, segment);
                 break;
             case TicketEnqueued enqueued:
-                var ticket = matcher.Ticket(enqueued.Seq, enqueued.UserId, enqueued.Nickname, enqueued.Conditions, enqueued.EnqueuedAt, enqueued.ExpiresAt);
+                var ticket = matcher.Ticket(enqueued.Seq, enqueued.UserId, enqueued.Nickname, enqueued.Conditions, enqueued.EnqueuedAt, enqueued.ExpiresAt, enqueued.RequestId);
                 ticket.Home = segment;
                 AddWaiting(ticket, toMatcher: false);
                 nextSeq = Math.Max(nextSeq, enqueued.Seq + 1);
                 break;
             case GroupMatched matched:
-                EndReplayed(matched.Members, TicketStatus.Matched, matched.MatchId);
+                EndReplayed(matched.Members, TicketStatus.Matched, matched.MatchId, matched.At);
                 AddEffect(matched, segment);
                 break;
             case TicketCancelled cancelled:
-                EndReplayed([new GroupMember(cancelled.Seq, Guid.Empty, string.Empty)], TicketStatus.Cancelled, null);
+                EndReplayed([new GroupMember(cancelled.Seq, Guid.Empty, string.Empty)], TicketStatus.Cancelled, null, cancelled.At);
                 break;
             case TicketsExpired expired:
-                EndReplayed(expired.Tickets, TicketStatus.Expired, null);
+                EndReplayed(expired.Tickets, TicketStatus.Expired, null, expired.At);
                 AddEffect(expired, segment);
+                break;
+            case TicketFinished finished when ended.TryGetValue(finished.UserId, out var known) && known.Seq == finished.Seq:
+                MoveFinished(known, segment);
+                break;
+            case TicketFinished finished when ended.TryGetValue(finished.UserId, out var known) && known.Seq > finished.Seq:
+            case TicketFinished superseded when waiting.TryGetValue(superseded.UserId, out var newer) && newer.Seq > superseded.Seq:
+                break;
+            case TicketFinished finished:
+                Remember(new FinishedTicket(
+                    finished.UserId,
+                    finished.Seq,
+                    new TicketView(Key, finished.Conditions, finished.Status, finished.EnqueuedAt, finished.ExpiresAt, finished.MatchId),
+                    finished.RequestId,
+                    finished.EndedAt,
+                    finished.EndedAt + options.FinishedTicketRetention) { Home = segment });
                 break;
         }
     }
 
-    private void EndReplayed(ImmutableArray<GroupMember> members, TicketStatus status, Guid? matchId)
+    private void EndReplayed(ImmutableArray<GroupMember> members, TicketStatus status, Guid? matchId, DateTimeOffset at)
     {
         foreach (var member in members)
         {
             // A ticket whose enqueue record was compacted away had ended before; nothing to undo.
             if (bySeq.TryGetValue(member.Seq, out var ticket))
             {
-                EndWaiting(ticket, status, matchId, toMatcher: false);
+                EndWaiting(ticket, status, matchId, at, toMatcher: false);
             }
         }
     }
@@ -360,17 +383,22 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
     private void AddWaiting(WaitingTicket ticket, bool toMatcher)
     {
+        if (ended.TryGetValue(ticket.UserId, out var previous))
+        {
+            Forget(previous);
+        }
+
         waiting[ticket.UserId] = ticket;
         bySeq[ticket.Seq] = ticket;
         deadlines.Add((ticket.ExpiresAt, ticket.Seq));
-        Use(ticket.Home).Waiting++;
+        Use(ticket.Home).Live++;
         if (toMatcher)
         {
             matcher.Add(ticket);
         }
     }
 
-    private void EndWaiting(WaitingTicket ticket, TicketStatus status, Guid? matchId, bool toMatcher = true)
+    private void EndWaiting(WaitingTicket ticket, TicketStatus status, Guid? matchId, DateTimeOffset at, bool toMatcher = true)
     {
         if (waiting.TryGetValue(ticket.UserId, out var current) && current == ticket)
         {
@@ -379,21 +407,85 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
         bySeq.Remove(ticket.Seq);
         deadlines.Remove((ticket.ExpiresAt, ticket.Seq));
-        Use(ticket.Home).Waiting--;
+        Use(ticket.Home).Live--;
         if (toMatcher)
         {
             matcher.Remove(ticket);
         }
 
-        ended[ticket.UserId] = View(ticket, status, matchId);
+        Finish(ticket, status, matchId, at);
     }
+
+    /// <summary>Keeps a finished ticket visible (and its journal records) for the retention, replacing the user's older one.</summary>
+    private void Finish(WaitingTicket ticket, TicketStatus status, Guid? matchId, DateTimeOffset at) =>
+        Remember(new FinishedTicket(ticket.UserId, ticket.Seq, View(ticket, status, matchId), ticket.RequestId, at, at + options.FinishedTicketRetention) { Home = ticket.Home });
+
+    private void Remember(FinishedTicket finished)
+    {
+        if (ended.TryGetValue(finished.UserId, out var previous))
+        {
+            Forget(previous);
+        }
+
+        if (finished.VisibleUntil <= clock.GetUtcNow())
+        {
+            return;
+        }
+
+        ended[finished.UserId] = finished;
+        retention.Add((finished.VisibleUntil, finished.Seq, finished.UserId));
+        Use(finished.Home).Live++;
+    }
+
+    private void Forget(FinishedTicket finished)
+    {
+        ended.Remove(finished.UserId);
+        retention.Remove((finished.VisibleUntil, finished.Seq, finished.UserId));
+        Use(finished.Home).Live--;
+    }
+
+    /// <summary>Forgets finished tickets whose retention is over, so their journal segments can go.</summary>
+    private void Prune(DateTimeOffset now)
+    {
+        while (retention.Count > 0 && retention.Min.VisibleUntil <= now)
+        {
+            var (_, seq, userId) = retention.Min;
+            if (ended.TryGetValue(userId, out var finished) && finished.Seq == seq)
+            {
+                Forget(finished);
+            }
+            else
+            {
+                retention.Remove(retention.Min);
+            }
+        }
+    }
+
+    /// <summary>The user's current or recently finished ticket when <paramref name="requestId"/> created it.</summary>
+    private TicketView? Answered(Guid userId, string requestId, DateTimeOffset now) =>
+        waiting.TryGetValue(userId, out var current) && current.RequestId == requestId
+            ? View(current, current.ExpiresAt > now ? TicketStatus.Waiting : TicketStatus.Expired, null)
+            : ended.TryGetValue(userId, out var finished) && finished.RequestId == requestId && finished.VisibleUntil > now ? finished.View
+            : null;
 
     private void Move(WaitingTicket ticket, long segment)
     {
-        Use(ticket.Home).Waiting--;
+        Use(ticket.Home).Live--;
         ticket.Home = segment;
-        Use(segment).Waiting++;
+        Use(segment).Live++;
     }
+
+    private void MoveFinished(FinishedTicket finished, long segment)
+    {
+        Use(finished.Home).Live--;
+        finished.Home = segment;
+        Use(segment).Live++;
+    }
+
+    private static TicketEnqueued Enqueued(WaitingTicket t) => new(t.Seq, t.UserId, t.Nickname, t.Conditions, t.EnqueuedAt, t.ExpiresAt, t.RequestId);
+
+    private static TicketFinished Snapshot(FinishedTicket f) =>
+        new(f.Seq, f.UserId, f.View.Conditions, f.View.EnqueuedAt, f.View.ExpiresAt, f.View.Status, f.View.MatchId, f.EndedAt, f.RequestId);
 
     private void ApplyMatched(GroupMatched matched, long segment, WaitingTicket? newcomer, bool toMatcher = true)
     {
@@ -401,13 +493,14 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         {
             if (bySeq.TryGetValue(member.Seq, out var ticket))
             {
-                EndWaiting(ticket, TicketStatus.Matched, matched.MatchId, toMatcher);
+                EndWaiting(ticket, TicketStatus.Matched, matched.MatchId, matched.At, toMatcher);
             }
         }
 
         if (newcomer is not null)
         {
-            ended[newcomer.UserId] = View(newcomer, TicketStatus.Matched, matched.MatchId);
+            newcomer.Home = segment;
+            Finish(newcomer, TicketStatus.Matched, matched.MatchId, matched.At);
         }
 
         AddEffect(matched, segment);
@@ -419,7 +512,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         {
             if (bySeq.TryGetValue(member.Seq, out var ticket))
             {
-                EndWaiting(ticket, TicketStatus.Expired, null);
+                EndWaiting(ticket, TicketStatus.Expired, null, expired.At);
             }
         }
 
@@ -505,20 +598,27 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     private async Task CompactAsync()
     {
         var newHead = head;
-        while (newHead < journal.Tail && segments.GetValueOrDefault(newHead) is null or { Waiting: 0, Unsettled: 0 })
+        Prune(clock.GetUtcNow());
+        while (newHead < journal.Tail && segments.GetValueOrDefault(newHead) is null or { Live: 0, Unsettled: 0 })
         {
             newHead++;
         }
 
         // Carrying copies tickets, so only when at most half the live journal is still needed: each ticket is copied O(1) times on average.
-        var needed = (waiting.Count / options.SegmentEvents) + 1;
+        var needed = ((waiting.Count + ended.Count) / options.SegmentEvents) + 1;
         if (journal.Tail - newHead + 1 > Math.Max(options.MaxLiveSegments, 2 * needed) && segments.GetValueOrDefault(newHead) is null or { Unsettled: 0 })
         {
             var carried = waiting.Values.Where(t => t.Home == newHead).OrderBy(t => t.Seq).ToArray();
-            var segment = await AppendAsync([.. carried.Select(t => new TicketEnqueued(t.Seq, t.UserId, t.Nickname, t.Conditions, t.EnqueuedAt, t.ExpiresAt))]);
+            var finished = ended.Values.Where(f => f.Home == newHead).ToArray();
+            var segment = await AppendAsync([.. carried.Select(Enqueued), .. finished.Select(Snapshot)]);
             foreach (var ticket in carried)
             {
                 Move(ticket, segment);
+            }
+
+            foreach (var ticket in finished)
+            {
+                MoveFinished(ticket, segment);
             }
 
             newHead++;
@@ -628,12 +728,18 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
     private sealed class SegmentUse
     {
-        public int Waiting { get; set; }
+        /// <summary>Waiting tickets, and finished ones still visible, whose records live in this segment.</summary>
+        public int Live { get; set; }
 
         public int Unsettled { get; set; }
     }
 
     private sealed record PendingEffect(QueueEvent Event, long Segment);
+
+    private sealed record FinishedTicket(Guid UserId, long Seq, TicketView View, string? RequestId, DateTimeOffset EndedAt, DateTimeOffset VisibleUntil)
+    {
+        public long Home { get; set; }
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Queue {Category} recovered {Waiting} waiting tickets and {Effects} pending effects from {Segments} journal segments")]
     private static partial void LogRecovered(ILogger logger, string category, int waiting, int effects, int segments);

@@ -20,6 +20,9 @@ public sealed class WaitingTicket
     /// <summary>Every combination of one acceptable value per matched dimension, as cell numbers.</summary>
     public required int[] Cells { get; init; }
 
+    /// <summary>The client's idempotency key of the request that created the ticket, if it sent one.</summary>
+    public string? RequestId { get; init; }
+
     /// <summary>The journal segment holding this ticket's latest enqueue record.</summary>
     public long Home { get; set; }
 }
@@ -109,7 +112,8 @@ public sealed class RandomMatcher
     }
 
     /// <summary>Builds a ticket's matcher view; the conditions must already be validated against the catalog.</summary>
-    public WaitingTicket Ticket(long seq, Guid userId, string nickname, ImmutableDictionary<string, ImmutableArray<string>> conditions, DateTimeOffset enqueuedAt, DateTimeOffset expiresAt)
+    public WaitingTicket Ticket(
+        long seq, Guid userId, string nickname, ImmutableDictionary<string, ImmutableArray<string>> conditions, DateTimeOffset enqueuedAt, DateTimeOffset expiresAt, string? requestId = null)
     {
         var masks = Masks(conditions);
         return new WaitingTicket
@@ -120,6 +124,7 @@ public sealed class RandomMatcher
             Conditions = conditions,
             EnqueuedAt = enqueuedAt,
             ExpiresAt = expiresAt,
+            RequestId = requestId,
             Masks = masks,
             Cells = CellsOf(masks),
         };

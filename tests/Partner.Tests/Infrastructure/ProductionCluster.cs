@@ -40,10 +40,16 @@ public sealed class ProductionCluster(MariaDbServer database, RedisServer redis)
         ["Logging__LogLevel__Orleans"] = "Warning",
     };
 
-    public async Task<SiloProcess> StartSiloAsync(int? siloPort = null, int? gatewayPort = null)
+    /// <summary>Starts a silo; <paramref name="settings"/> (environment variables) come on top of the common ones.</summary>
+    public async Task<SiloProcess> StartSiloAsync(int? siloPort = null, int? gatewayPort = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var ports = (Silo: siloPort ?? FreePort.Next(), Gateway: gatewayPort ?? FreePort.Next());
         var environment = CommonEnvironment();
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            environment[key] = value;
+        }
+
         environment["Orleans__Endpoints__SiloPort"] = ports.Silo.ToString(CultureInfo.InvariantCulture);
         environment["Orleans__Endpoints__GatewayPort"] = ports.Gateway.ToString(CultureInfo.InvariantCulture);
         environment["Orleans__Endpoints__AdvertisedIPAddress"] = "127.0.0.1";

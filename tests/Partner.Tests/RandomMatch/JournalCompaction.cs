@@ -13,6 +13,8 @@ public sealed class JournalCompaction : IDisposable
         {
             ["Partner:RandomMatch:SegmentEvents"] = "8",
             ["Partner:RandomMatch:MaxLiveSegments"] = "2",
+            // About carrying waiting tickets: finished ones would keep their segments for the retention.
+            ["Partner:RandomMatch:FinishedTicketRetention"] = "00:00:00",
         },
     };
 
@@ -66,8 +68,12 @@ public sealed class JournalCompaction : IDisposable
         }
 
         var anyone = await factory.SignInAsync();
-        var matched = await (await anyone.PutTicketAsync(category)).TicketAsync();
-        Assert.Equal(matched.GetProperty("matchId").GetGuid(), (await queue.Get(waiting[0].User.UserId)).Ticket!.MatchId);
+        Assert.Equal("MATCHED", (await (await anyone.PutTicketAsync(category)).TicketAsync()).GetProperty("status").GetString());
+        Assert.Null((await queue.Get(waiting[0].User.UserId)).Ticket);
+        foreach (var (user, _) in waiting.Skip(1))
+        {
+            Assert.Equal(TicketStatus.Waiting, (await queue.Get(user.UserId)).Ticket!.Status);
+        }
     }
 
     private async Task<List<long>> StoredSegmentsAsync(string category)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Partner.Tests.Api;
 using Partner.Tests.Matches;
 
@@ -129,6 +130,71 @@ public sealed class RandomMatchGrouping(QueueApi api) : IClassFixture<QueueApi>
         Assert.Equal(HttpStatusCode.Created, again.StatusCode);
         Assert.Equal("WAITING", (await again.TicketAsync()).GetProperty("status").GetString());
         Assert.Equal(HttpStatusCode.NotFound, (await bob.Http.DeleteAsync($"/api/random-match/{category}/ticket")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ARetryWithTheSameIdempotencyKeyReturnsTheFirstTicketEvenOnceMatched()
+    {
+        var category = factory.FreshCategory();
+        var ann = await factory.SignInAsync();
+        var bob = await factory.SignInAsync();
+        var key = Guid.NewGuid().ToString();
+        Assert.Equal(HttpStatusCode.Created, (await PutWithKeyAsync(ann, category, key)).StatusCode);
+        var matched = await (await bob.PutTicketAsync(category)).TicketAsync();
+
+        var retried = await PutWithKeyAsync(ann, category, key);
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        var ticket = await retried.TicketAsync();
+        Assert.Equal("MATCHED", ticket.GetProperty("status").GetString());
+        Assert.Equal(matched.GetProperty("matchId").GetGuid(), ticket.GetProperty("matchId").GetGuid());
+        Assert.Equal(0, (await ann.QueueAsync(category)).GetProperty("waitingCount").GetInt32());
+
+        var fresh = await PutWithKeyAsync(ann, category, Guid.NewGuid().ToString());
+        Assert.Equal(HttpStatusCode.Created, fresh.StatusCode);
+        Assert.Equal("WAITING", (await fresh.TicketAsync()).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task AnOverlongIdempotencyKeyIsRefusedNamingIt()
+    {
+        var user = await factory.SignInAsync();
+        var category = factory.FreshCategory();
+        var response = await PutWithKeyAsync(user, category, new string('k', 201));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty("Idempotency-Key", out _), problem.ToString());
+        Assert.Equal(0, (await user.QueueAsync(category)).GetProperty("waitingCount").GetInt32());
+    }
+
+    [Fact]
+    public async Task AFinishedTicketStaysVisibleAcrossReactivation()
+    {
+        var category = factory.FreshCategory();
+        var ann = await factory.SignInAsync();
+        var bob = await factory.SignInAsync();
+        var carl = await factory.SignInAsync();
+        await (await ann.PutTicketAsync(category)).TicketAsync();
+        var matched = await (await bob.PutTicketAsync(category)).TicketAsync();
+        await (await carl.PutTicketAsync(category, new { place = new[] { "GAEPO" } })).TicketAsync();
+        Assert.Equal(HttpStatusCode.NoContent, (await carl.Http.DeleteAsync($"/api/random-match/{category}/ticket")).StatusCode);
+
+        await factory.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+
+        foreach (var member in new[] { ann, bob })
+        {
+            var ticket = (await member.QueueAsync(category)).GetProperty("ticket");
+            Assert.Equal("MATCHED", ticket.GetProperty("status").GetString());
+            Assert.Equal(matched.GetProperty("matchId").GetGuid(), ticket.GetProperty("matchId").GetGuid());
+        }
+
+        Assert.Equal("CANCELLED", (await carl.QueueAsync(category)).GetProperty("ticket").GetProperty("status").GetString());
+    }
+
+    private static Task<HttpResponseMessage> PutWithKeyAsync(SignedInClient user, string category, string key)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Put, $"/api/random-match/{category}/ticket") { Content = JsonContent.Create(new { conditions = new { } }) };
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
+        return user.Http.SendAsync(request);
     }
 
     private static async Task<JsonElement?> MatchAsync(SignedInClient member, Guid matchId)

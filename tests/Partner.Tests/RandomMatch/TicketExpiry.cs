@@ -93,6 +93,23 @@ public sealed class TicketExpiry : IDisposable
     }
 
     [Fact]
+    public async Task AFinishedTicketIsForgottenAfterItsRetention()
+    {
+        var category = factory.FreshCategory();
+        var ann = await factory.SignInAsync();
+        var bob = await factory.SignInAsync();
+        await (await ann.PutTicketAsync(category)).TicketAsync();
+        await (await bob.PutTicketAsync(category)).TicketAsync();
+
+        clock.Advance(TimeSpan.FromMinutes(29));
+        Assert.Equal("MATCHED", (await ann.QueueAsync(category)).GetProperty("ticket").GetProperty("status").GetString());
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        var queue = await ann.QueueAsync(category);
+        Assert.True(!queue.TryGetProperty("ticket", out var ticket) || ticket.ValueKind == JsonValueKind.Null, queue.ToString());
+    }
+
+    [Fact]
     public async Task OnTheRealClockATicketExpiresOnTimeWithNobodyElseApplying()
     {
         await using var realClock = new PartnerApiFactory { Settings = new Dictionary<string, string?>(QueueTestCatalog.Settings(1, 2)) { ["Partner:RandomMatch:TicketLifetime"] = "00:00:01" } };
