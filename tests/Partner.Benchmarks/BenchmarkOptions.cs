@@ -6,10 +6,12 @@ namespace Partner.Benchmarks;
 public sealed record BenchmarkOptions
 {
     public const string Usage = """
-        usage: dotnet run -c Release --project tests/Partner.Benchmarks -- [rooms|reads|all] [options]
+        usage: dotnet run -c Release --project tests/Partner.Benchmarks -- [rooms|reads|random|all] [options]
           rooms   durable joins over HTTP (many rooms, then hot rooms) and the optimistic-lock baseline on the same MariaDB
           reads   room list reads over HTTP (HttpClient, and wrk when it is on PATH)
-          all     rooms, then reads (default)
+          random  random matching: one queue grain in memory (embedded silo in this process), then in production mode
+                  the time until a match is readable and durable ticket PUTs over HTTP; writes only its own section of the summary
+          all     rooms, then reads, then random (default)
         options:
           --duration 20s            measured time of each run (s, ms or m suffix)
           --warmup 5s               unmeasured load before each system's first run
@@ -22,6 +24,12 @@ public sealed record BenchmarkOptions
                                     (their alarm inboxes then grow run after run, and so does the cost of a join)
           --retries 10              baseline: tries of one join before it gives up
           --flush-log-at-trx-commit 1   MariaDB durability for the run (1 = fsync at every commit, the server default)
+          --queue-waiting 10000     random: tickets waiting in the in-memory queue before each run
+          --queue-stream 30000      random: enqueues per in-memory run
+          --queue-concurrency 1,16,64   random: concurrent callers of the in-memory queue grain
+          --pairs 300               random: pairs whose match latency is measured
+          --pairs-in-flight 8       random: pairs under way at once (one MEAL cell each, at most 45)
+          --enqueue-concurrency 16,64   random: closed-loop workers putting tickets over HTTP
           --wrk-threads 1           wrk threads (the two cores are shared with the service)
           --no-wrk                  do not use wrk even when it is installed
           --install-wrk             apt-get install wrk when it is missing (root or sudo)
@@ -51,6 +59,18 @@ public sealed record BenchmarkOptions
 
     public int FlushLogAtTrxCommit { get; init; } = 1;
 
+    public int QueueWaiting { get; init; } = 10_000;
+
+    public int QueueStream { get; init; } = 30_000;
+
+    public IReadOnlyList<int> QueueConcurrency { get; init; } = [1, 16, 64];
+
+    public int Pairs { get; init; } = 300;
+
+    public int PairsInFlight { get; init; } = 8;
+
+    public IReadOnlyList<int> EnqueueConcurrency { get; init; } = [16, 64];
+
     public int WrkThreads { get; init; } = 1;
 
     public bool UseWrk { get; init; } = true;
@@ -65,6 +85,8 @@ public sealed record BenchmarkOptions
 
     public bool RunsReads => Suite is "reads" or "all";
 
+    public bool RunsRandom => Suite is "random" or "all";
+
     /// <summary>Seats a room offers to joiners: the owner holds one.</summary>
     public int Seats => Capacity - 1;
 
@@ -77,7 +99,7 @@ public sealed record BenchmarkOptions
             string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{arg} needs a value.");
             options = arg switch
             {
-                "rooms" or "reads" or "all" => options with { Suite = arg },
+                "rooms" or "reads" or "random" or "all" => options with { Suite = arg },
                 "--duration" => options with { Duration = ParseTime(Value()) },
                 "--warmup" => options with { Warmup = ParseTime(Value()) },
                 "--concurrency" => options with { Concurrency = [.. Value().Split(',').Select(v => Positive(v, arg))] },
@@ -88,6 +110,12 @@ public sealed record BenchmarkOptions
                 "--owners" => options with { FreshOwners = Value() switch { "fresh" => true, "joiners" => false, var v => throw new ArgumentException($"{arg} is fresh or joiners, not {v}.") } },
                 "--retries" => options with { BaselineTries = Positive(Value(), arg) },
                 "--flush-log-at-trx-commit" => options with { FlushLogAtTrxCommit = Value() switch { "0" => 0, "1" => 1, "2" => 2, var v => throw new ArgumentException($"{arg} is 0, 1 or 2, not {v}.") } },
+                "--queue-waiting" => options with { QueueWaiting = Positive(Value(), arg) },
+                "--queue-stream" => options with { QueueStream = Positive(Value(), arg) },
+                "--queue-concurrency" => options with { QueueConcurrency = [.. Value().Split(',').Select(v => Positive(v, arg))] },
+                "--pairs" => options with { Pairs = Positive(Value(), arg) },
+                "--pairs-in-flight" => options with { PairsInFlight = Positive(Value(), arg) },
+                "--enqueue-concurrency" => options with { EnqueueConcurrency = [.. Value().Split(',').Select(v => Positive(v, arg))] },
                 "--wrk-threads" => options with { WrkThreads = Positive(Value(), arg) },
                 "--no-wrk" => options with { UseWrk = false },
                 "--install-wrk" => options with { InstallWrk = true },
@@ -100,6 +128,11 @@ public sealed record BenchmarkOptions
         if (options.Capacity is < 2 or > 20)
         {
             throw new ArgumentException("--capacity is 2 to 20 (the service's rule).");
+        }
+
+        if (options.PairsInFlight > TicketBodies.Of(TicketBodies.Meal).Count)
+        {
+            throw new ArgumentException($"--pairs-in-flight is at most {TicketBodies.Of(TicketBodies.Meal).Count} (one MEAL cell each).");
         }
 
         return options;

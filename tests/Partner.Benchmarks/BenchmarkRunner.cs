@@ -16,6 +16,9 @@ public static class BenchmarkRunner
     private const double FirstGuessJoinRate = 1500;
     private const int ReadsOnlyRooms = 1000;
 
+    /// <summary>The largest <c>Partner:RandomMatch:MaxLiveSegments</c> the options allow: old segments' tickets are then never carried forward in a run.</summary>
+    private const int MaxLiveSegmentsAllowed = 100_000;
+
     private static readonly Dictionary<string, string?> ApiSettings = new()
     {
         ["Auth__DevLogin"] = "true",
@@ -67,12 +70,15 @@ public static class BenchmarkRunner
 
         var commandLine = "dotnet run -c Release --project tests/Partner.Benchmarks --" + (args.Length == 0 ? string.Empty : " " + string.Join(' ', args));
         var report = new Report(options, commandLine);
+        var random = new RandomMatchReport(options, commandLine);
         MariaDbServer? database = null;
         RedisServer? redis = null;
         ProductionCluster? cluster = null;
         try
         {
-            Console.WriteLine($"Partner benchmark: {options.Suite}, {options.Duration.TotalSeconds:0} s per run, K = {string.Join(", ", options.Concurrency)}");
+            Console.WriteLine($"Partner benchmark: {options.Suite}, {options.Duration.TotalSeconds:0} s per run, "
+                + (options.RunsRooms || options.RunsReads ? $"K = {string.Join(", ", options.Concurrency)}" : string.Empty)
+                + (options.RunsRandom ? $" (random: in-memory K = {string.Join(", ", options.QueueConcurrency)}, HTTP K = {string.Join(", ", options.EnqueueConcurrency)})" : string.Empty));
             var clock = Stopwatch.StartNew();
             var startingDatabase = MariaDbServer.StartAsync(stop.Token);
             var startingRedis = RedisServer.StartAsync(persistent: true, stop.Token);
@@ -112,18 +118,31 @@ public static class BenchmarkRunner
                 await RunReadsAsync(session, partner, client);
             }
 
+            if (options.RunsRandom)
+            {
+                await RunRandomAsync(session, client, random);
+            }
+
+            // A random-only run writes just its own section into the summary, keeping the other sections.
+            var whole = options.RunsRooms || options.RunsReads;
+            Action<string> note = whole ? report.Note : random.Note;
             report.GrainStates = await session.Counters.GrainStatesAsync(stop.Token);
             report.Note($"Load average at the end: {File.ReadAllText("/proc/loadavg").Trim()}; total time {clock.Elapsed.TotalMinutes:0.0} min.");
-            NoteServiceLog(report, "API", api.Process.Output);
-            NoteServiceLog(report, "silo", silo.Process.Output);
+            NoteServiceLog(note, "API", api.Process.Output);
+            NoteServiceLog(note, "silo", silo.Process.Output);
 
-            var markdown = report.ToMarkdown();
+            var markdown = whole ? report.ToMarkdown() + (options.RunsRandom ? "\n" + random.ToMarkdown() : string.Empty) : random.ToMarkdown();
             Console.WriteLine();
             Console.WriteLine(markdown);
             if (options.WriteResults)
             {
                 var path = options.ResultsPath ?? Path.Combine(TestEnvironment.RepoRoot, "tests", "Partner.Benchmarks", "results", "latest.md");
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                if (!whole)
+                {
+                    markdown = RandomMatchReport.Merge(File.Exists(path) ? await File.ReadAllTextAsync(path, CancellationToken.None) : "# Partner benchmark results\n", markdown);
+                }
+
                 await File.WriteAllTextAsync(path, markdown, CancellationToken.None);
                 Console.WriteLine($"Summary written to {path}");
             }
@@ -278,6 +297,127 @@ public static class BenchmarkRunner
         }
     }
 
+    private static async Task RunRandomAsync(Session session, PartnerClient client, RandomMatchReport random)
+    {
+        var options = session.Options;
+        var clock = Stopwatch.StartNew();
+        random.LoadAtStart = File.ReadAllText("/proc/loadavg").Trim();
+        await RunQueueAsync(session, random);
+
+        var users = await RandomUsersAsync(client, Math.Max(options.Users, 2 * options.PairsInFlight), session.Stop);
+        Console.WriteLine($"{users.Length:N0} users signed in for random matching ({clock.Elapsed.TotalSeconds:0.0} s)");
+        var latency = new MatchLatency(client, users);
+        await latency.RunAsync(Math.Min(options.Pairs, 4 * options.PairsInFlight), options.PairsInFlight, session.Stop);
+        PairRun? pairs = null;
+        var pairsMeasurement = await session.MeasureOnlyAsync("Partner", $"random match readable, {options.Pairs} pairs", "HttpClient",
+            () => Task.FromResult<Func<Task<RunOutcome>>>(async () =>
+            {
+                pairs = await latency.RunAsync(options.Pairs, options.PairsInFlight, session.Stop);
+                return new RunOutcome(pairs.Load);
+            }), random.Note);
+        random.Pairs = (pairsMeasurement, pairs!);
+
+        var enqueues = new RandomEnqueues(client, users);
+        string[] meal = [TicketBodies.Meal];
+        string[] both = [TicketBodies.Meal, TicketBodies.Study];
+        var warm = await enqueues.RunAsync(meal, options.EnqueueConcurrency.Max(), options.Warmup, session.Stop);
+        Console.WriteLine($"random enqueue warm-up: {warm.Rate:N0} tickets/s");
+        foreach (var categories in new[] { meal, both })
+        {
+            foreach (var workers in options.EnqueueConcurrency)
+            {
+                var perCategory = Math.Max(1, workers / categories.Length);
+                var queues = string.Join(" + ", categories);
+                var measurement = await session.MeasureOnlyAsync("Partner", $"ticket PUTs, {queues}", "HttpClient",
+                    () => Task.FromResult<Func<Task<RunOutcome>>>(async () =>
+                        new RunOutcome(await enqueues.RunAsync(categories, perCategory, options.Duration, session.Stop))), random.Note);
+                random.AddEnqueues(queues, measurement);
+            }
+        }
+
+        random.LoadAtEnd = File.ReadAllText("/proc/loadavg").Trim();
+        random.Took = clock.Elapsed;
+    }
+
+    /// <summary>
+    /// The in-memory runs: the bare matcher; the queue grain as the embedded mode runs it, and a read-only call
+    /// for the floor of a grain call; then two profiling variants, each on a fresh silo.
+    /// </summary>
+    private static async Task RunQueueAsync(Session session, RandomMatchReport random)
+    {
+        var options = session.Options;
+        var stop = session.Stop;
+        var queue = new QueueThroughput();
+        QueueStream? stream = null;
+        var bare = await session.MeasureOnlyAsync("Bare", "RandomMatcher, no Orleans", "one thread", () => Task.FromResult<Func<Task<RunOutcome>>>(async () =>
+        {
+            stream = await Task.Run(() => queue.RunBareMatcher(options.QueueWaiting, options.QueueStream), stop);
+            return new RunOutcome(stream.Load);
+        }), random.Note);
+        random.AddQueueRun(new QueueRow(QueueRuns.BareMatcher, QueueSetup.None, "–", bare, stream!));
+
+        // The queue as shipped, then two profiling variants: nothing stored, and no carrying forward of old segments' tickets.
+        foreach (var setup in new[] { QueueSetup.Shipped, QueueSetup.WritesDiscarded, QueueSetup.NoCarryForward })
+        {
+            var shipped = setup == QueueSetup.Shipped;
+            var clock = Stopwatch.StartNew();
+            await using var embedded = await EmbeddedQueue.StartAsync(
+                discardWrites: setup == QueueSetup.WritesDiscarded, maxLiveSegments: setup == QueueSetup.NoCarryForward ? MaxLiveSegmentsAllowed : null, stop);
+            var storage = setup switch
+            {
+                QueueSetup.WritesDiscarded => $"none ({embedded.Storage}: writes discarded)",
+                QueueSetup.NoCarryForward => $"{embedded.Storage}, MaxLiveSegments = {MaxLiveSegmentsAllowed:N0}",
+                _ => embedded.Storage,
+            };
+            var (waiting, enqueued) = await queue.PreloadAsync(embedded, options.QueueWaiting, stop);
+            Console.WriteLine($"embedded silo ({storage}) started and filled: {enqueued:N0} tickets enqueued, {waiting:N0} wait ({clock.Elapsed.TotalSeconds:0.0} s)");
+            random.Note($"In-memory queue on {storage}: filled with {enqueued:N0} tickets of new users before the first run, after which {waiting:N0} waited.");
+            foreach (var workers in shipped ? options.QueueConcurrency : [options.QueueConcurrency.Max()])
+            {
+                var measurement = await session.MeasureOnlyAsync("Embedded", "queue Enqueue", "IGrainFactory", async () =>
+                {
+                    await embedded.SettleAsync(stop);
+                    await queue.PreloadAsync(embedded, options.QueueWaiting, stop);
+                    await embedded.SettleAsync(stop);
+                    var tickets = queue.Tickets(options.QueueStream);
+                    return async () =>
+                    {
+                        stream = await QueueThroughput.RunAsync(embedded, tickets, workers, stop);
+                        return new RunOutcome(stream.Load);
+                    };
+                }, random.Note);
+                random.AddQueueRun(new QueueRow(QueueRuns.Enqueue, setup, storage, measurement, stream!));
+            }
+
+            if (!shipped)
+            {
+                continue;
+            }
+
+            foreach (var workers in new[] { 1, options.QueueConcurrency.Max() }.Distinct())
+            {
+                var measurement = await session.MeasureOnlyAsync("Embedded", "queue Get", "IGrainFactory", async () =>
+                {
+                    await embedded.SettleAsync(stop);
+                    return async () =>
+                    {
+                        stream = await QueueThroughput.RunGetsAsync(embedded, options.QueueStream, workers, stop);
+                        return new RunOutcome(stream.Load);
+                    };
+                }, random.Note);
+                random.AddQueueRun(new QueueRow(QueueRuns.Get, setup, storage, measurement, stream!));
+            }
+        }
+    }
+
+    private static async Task<BenchUser[]> RandomUsersAsync(PartnerClient client, int count, CancellationToken cancellationToken)
+    {
+        var users = new BenchUser[count];
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (i, ct) =>
+            users[i] = await client.SignInAsync($"random{i:D5}", ct));
+        return users;
+    }
+
     private static bool BuiltOutputsExist()
     {
         var configuration = TestEnvironment.BuildConfiguration;
@@ -321,7 +461,7 @@ public static class BenchmarkRunner
         return int.Parse(File.ReadAllText(path).Trim(), CultureInfo.InvariantCulture);
     }
 
-    private static void NoteServiceLog(Report report, string name, string output)
+    private static void NoteServiceLog(Action<string> note, string name, string output)
     {
         // The console logger writes "warn: Category[id]" and the message on the next, indented line.
         var lines = output.Split('\n');
@@ -333,7 +473,7 @@ public static class BenchmarkRunner
         var summary = problems.Count == 0
             ? "no warnings or errors"
             : $"{problems.Count} warning/error entries: " + string.Join("; ", problems.Distinct().Take(4).Select(p => $"`{p}`"));
-        report.Note($"{name} log: {summary}.");
+        note($"{name} log: {summary}.");
     }
 
     /// <summary>What every measured run needs; samples CPU and database counters around the run only.</summary>
@@ -358,10 +498,18 @@ public static class BenchmarkRunner
         /// </summary>
         public async Task<Measurement> MeasureAsync(string system, string workload, string driver, Func<Task<Func<Task<RunOutcome>>>> prepare)
         {
+            var measurement = await MeasureOnlyAsync(system, workload, driver, prepare, report.Note);
+            report.Add(measurement);
+            return measurement;
+        }
+
+        /// <summary>As <see cref="MeasureAsync"/>, but the measurement is only returned, and notes go to <paramref name="note"/>.</summary>
+        public async Task<Measurement> MeasureOnlyAsync(string system, string workload, string driver, Func<Task<Func<Task<RunOutcome>>>> prepare, Action<string> note)
+        {
             for (var attempt = 1; ; attempt++)
             {
                 var run = await prepare();
-                await WaitForQuietMachineAsync(system, workload);
+                await WaitForQuietMachineAsync(system, workload, note);
                 var databaseBefore = await counters.ReadAsync(stop);
                 var cpuBefore = sampler.Take();
                 var outcome = await run();
@@ -380,21 +528,20 @@ public static class BenchmarkRunner
                     if (attempt == 1)
                     {
                         Console.WriteLine($"{Report.Line(measurement)}\n  disturbed ({what}); measuring again");
-                        report.Note($"{what} ({outcome.Load.Rate:N0}/s, p99 {outcome.Load.Latency.P99:0.0} ms); it was measured again.");
+                        note($"{what} ({outcome.Load.Rate:N0}/s, p99 {outcome.Load.Latency.P99:0.0} ms); it was measured again.");
                         continue;
                     }
 
-                    report.Note($"{what}, twice; the second measurement is reported.");
+                    note($"{what}, twice; the second measurement is reported.");
                 }
 
-                report.Add(measurement);
                 Console.WriteLine(Report.Line(measurement));
                 return measurement;
             }
         }
 
         /// <summary>Other work on the machine (e.g. another build or test run) would take cores from the service: wait for it to end.</summary>
-        private async Task WaitForQuietMachineAsync(string system, string workload)
+        private async Task WaitForQuietMachineAsync(string system, string workload, Action<string> note)
         {
             var waiting = Stopwatch.StartNew();
             while (true)
@@ -406,7 +553,7 @@ public static class BenchmarkRunner
                 {
                     if (waiting.Elapsed > TimeSpan.FromSeconds(2))
                     {
-                        report.Note($"{system} {workload}: waited {waiting.Elapsed.TotalSeconds:0} s for other processes to leave the cores.");
+                        note($"{system} {workload}: waited {waiting.Elapsed.TotalSeconds:0} s for other processes to leave the cores.");
                     }
 
                     return;
@@ -414,7 +561,7 @@ public static class BenchmarkRunner
 
                 if (waiting.Elapsed > MaxQuietWait)
                 {
-                    report.Note($"{system} {workload}: started while other processes used {other:0} % of a core (waited {MaxQuietWait.TotalMinutes:0} min).");
+                    note($"{system} {workload}: started while other processes used {other:0} % of a core (waited {MaxQuietWait.TotalMinutes:0} min).");
                     return;
                 }
 

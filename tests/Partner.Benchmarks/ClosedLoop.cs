@@ -11,18 +11,34 @@ public readonly record struct Outcome(string Label, bool Success)
 }
 
 /// <summary>
-/// K workers, each starting its next operation as soon as the previous one answered, for a fixed time.
-/// Latency is measured per operation from the worker's point of view.
+/// K workers, each starting its next operation as soon as the previous one answered, for a fixed time
+/// or a fixed number of operations. Latency is measured per operation from the worker's point of view.
 /// </summary>
 public static class ClosedLoop
 {
-    public static async Task<LoadResult> RunAsync(
+    public static Task<LoadResult> RunAsync(
         int workers, TimeSpan duration, Func<int, CancellationToken, ValueTask<Outcome>> operation, CancellationToken cancellationToken)
+    {
+        var stopAt = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        return RunCoreAsync(workers, () => Stopwatch.GetTimestamp() < stopAt ? 0 : -1, (worker, _, ct) => operation(worker, ct), cancellationToken);
+    }
+
+    /// <summary>Operations 0 to <paramref name="operations"/> − 1, each run once by whichever worker is free next (worker, operation).</summary>
+    public static Task<LoadResult> RunCountAsync(
+        int workers, int operations, Func<int, int, CancellationToken, ValueTask<Outcome>> operation, CancellationToken cancellationToken)
+    {
+        var claimed = -1L;
+        return RunCoreAsync(workers, () => Interlocked.Increment(ref claimed) is var next && next < operations ? next : -1,
+            (worker, number, ct) => operation(worker, (int)number, ct), cancellationToken);
+    }
+
+    /// <summary><paramref name="claim"/> gives the number of a worker's next operation, or −1 when the run is over.</summary>
+    private static async Task<LoadResult> RunCoreAsync(
+        int workers, Func<long> claim, Func<int, long, CancellationToken, ValueTask<Outcome>> operation, CancellationToken cancellationToken)
     {
         var successLatencies = new List<long>[workers];
         var counts = new Dictionary<string, long>[workers];
         var start = Stopwatch.GetTimestamp();
-        var stopAt = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var tasks = new Task[workers];
         for (var w = 0; w < workers; w++)
         {
@@ -33,13 +49,13 @@ public static class ClosedLoop
             {
                 var latencies = successLatencies[worker];
                 var tally = counts[worker];
-                while (!cancellationToken.IsCancellationRequested && Stopwatch.GetTimestamp() < stopAt)
+                while (!cancellationToken.IsCancellationRequested && claim() is var number and >= 0)
                 {
                     var began = Stopwatch.GetTimestamp();
                     Outcome outcome;
                     try
                     {
-                        outcome = await operation(worker, cancellationToken);
+                        outcome = await operation(worker, number, cancellationToken);
                     }
                     catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                     {

@@ -2,12 +2,16 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 
 namespace Partner.Benchmarks;
 
 /// <summary>A signed-in user of the benchmark: the bearer header to send.</summary>
 public sealed record BenchUser(string Login, AuthenticationHeaderValue Bearer);
+
+/// <summary>The answer to a ticket PUT: on 2xx the ticket's status (WAITING, MATCHED) and match id, otherwise the problem code.</summary>
+public readonly record struct TicketAnswer(HttpStatusCode Status, string? TicketStatus, Guid? MatchId, string? Code);
 
 /// <summary>The HTTP calls the benchmark makes on one API node, over one pool of keep-alive connections.</summary>
 public sealed class PartnerClient(Uri baseAddress) : IDisposable
@@ -94,6 +98,43 @@ public sealed class PartnerClient(Uri baseAddress) : IDisposable
         }
 
         return (response.StatusCode, await ProblemCodeAsync(response, cancellationToken));
+    }
+
+    /// <summary>PUT /api/random-match/{category}/ticket with a ready JSON body (<c>{"conditions":{…}}</c>).</summary>
+    public async ValueTask<TicketAnswer> PutTicketAsync(string category, BenchUser user, string body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/random-match/{category}/ticket")
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = user.Bearer;
+        using var response = await http.SendAsync(request, cancellationToken);
+        if (response.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.OK))
+        {
+            return new TicketAnswer(response.StatusCode, null, null, await ProblemCodeAsync(response, cancellationToken));
+        }
+
+        using var ticket = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        var matchId = ticket.RootElement.TryGetProperty("matchId", out var id) && id.ValueKind == JsonValueKind.String ? id.GetGuid() : (Guid?)null;
+        return new TicketAnswer(response.StatusCode, ticket.RootElement.GetProperty("status").GetString(), matchId, null);
+    }
+
+    /// <summary>DELETE the user's waiting ticket: 204, or 404 when none waits.</summary>
+    public async ValueTask<HttpStatusCode> CancelTicketAsync(string category, BenchUser user, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, $"/api/random-match/{category}/ticket");
+        request.Headers.Authorization = user.Bearer;
+        using var response = await http.SendAsync(request, cancellationToken);
+        return response.StatusCode;
+    }
+
+    /// <summary>A GET as <paramref name="user"/> whose body is read and dropped: its status.</summary>
+    public async ValueTask<HttpStatusCode> GetAsync(string path, BenchUser user, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = user.Bearer;
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        return response.StatusCode;
     }
 
     /// <summary>A GET whose body is read and dropped: 2xx or not.</summary>
