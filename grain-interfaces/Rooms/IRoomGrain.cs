@@ -41,6 +41,13 @@ public interface IRoomGrain : IGrainWithGuidKey
     Task<Guid> Complete(Actor actor);
 
     /// <summary>Oldest first, replies right after their parent.</summary>
+    /// <summary>
+    /// A withdrawn user's exit: an open room they own is deleted, an open room they joined is left (the owner
+    /// gets ROOM_LEFT); anything else is unchanged. Idempotent.
+    /// </summary>
+    [Alias("remove-withdrawn")]
+    Task RemoveWithdrawn(Guid userId);
+
     [Alias("comments")]
     Task<ImmutableArray<CommentView>> Comments(Guid? viewer);
 

@@ -22,23 +22,34 @@ public sealed class QueueJournal(IGrainStorage storage, string category, int seg
     /// <summary>Reads the stored segments from <paramref name="head"/> on, in order, and positions the tail after them.</summary>
     public async Task<List<(long Number, JournalSegment Segment)>> ReadFromAsync(long head)
     {
+        const int batch = 16;
         var segments = new List<(long, JournalSegment)>();
         Tail = head;
         tail = new GrainState<JournalSegment>(new JournalSegment());
-        for (var number = head; ; number++)
+        for (var first = head; ; first += batch)
         {
-            var segment = new GrainState<JournalSegment>(new JournalSegment());
-            await storage.ReadStateAsync(StateName, Id(number), segment);
-            if (!segment.RecordExists || segment.State is null)
+            // Segments are numbered without gaps from the head, so a batch is read at once and ends at the first missing one.
+            var reads = Enumerable.Range(0, batch).Select(async offset =>
             {
-                return segments;
-            }
+                var segment = new GrainState<JournalSegment>(new JournalSegment());
+                await storage.ReadStateAsync(StateName, Id(first + offset), segment);
+                return segment;
+            }).ToArray();
+            var read = await Task.WhenAll(reads);
+            for (var offset = 0; offset < batch; offset++)
+            {
+                var segment = read[offset];
+                if (!segment.RecordExists || segment.State is null)
+                {
+                    return segments;
+                }
 
-            segment.State.Events ??= [];
-            segments.Add((number, segment.State));
-            etags[number] = segment.ETag;
-            Tail = number;
-            tail = segment;
+                segment.State.Events ??= [];
+                segments.Add((first + offset, segment.State));
+                etags[first + offset] = segment.ETag;
+                Tail = first + offset;
+                tail = segment;
+            }
         }
     }
 

@@ -17,7 +17,7 @@ public sealed class RandomMatchOptions
 
     /// <summary>Journal events per stored segment before a new segment starts (each append rewrites one segment).</summary>
     [Range(8, 4096)]
-    public int SegmentEvents { get; set; } = 64;
+    public int SegmentEvents { get; set; } = 16;
 
     /// <summary>Live journal segments above which (and above twice what the waiting tickets fill) the oldest waiting tickets are carried forward so old segments can go.</summary>
     [Range(2, 100_000)]

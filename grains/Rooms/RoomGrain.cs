@@ -226,6 +226,23 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
         return Room.MatchId.Value;
     }
 
+    public async Task RemoveWithdrawn(Guid userId)
+    {
+        if (!Room.IsVisible || Room.Lifecycle != RoomLifecycle.Open)
+        {
+            return;
+        }
+
+        if (Room.Owner.UserId == userId)
+        {
+            await Delete(new Actor(userId, Room.Owner.Nickname, IsAdmin: false));
+        }
+        else if (Room.Participants.Find(p => p.UserId == userId) is { } participant)
+        {
+            await Leave(new Actor(userId, participant.Nickname, IsAdmin: false));
+        }
+    }
+
     public Task<ImmutableArray<CommentView>> Comments(Guid? viewer)
     {
         EnsureVisible();

@@ -7,6 +7,7 @@ using Orleans.Configuration;
 using Orleans.Storage;
 using Partner.Catalog;
 using Partner.RandomMatch;
+using Partner.Rooms;
 using Partner.Users;
 using Partner.Silo.Catalog;
 using Partner.Silo.Database;
@@ -41,6 +42,7 @@ public static class PartnerSiloHosting
         services.AddOptions<ClusterMembershipOptions>().BindConfiguration("Partner:Cluster:Membership");
         services.AddOptions<RandomMatchOptions>().BindConfiguration(RandomMatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IUserWithdrawalStep, RandomMatchWithdrawal>();
+        services.AddSingleton<IUserWithdrawalStep, RoomWithdrawal>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddKeyedSingleton<TimeProvider>(DomainClock.Key, (provider, _) => provider.GetRequiredService<TimeProvider>());
         services.AddSingleton<DatabaseMigrator>();

@@ -34,7 +34,6 @@ public sealed class RandomMatchReport(BenchmarkOptions options, string commandLi
     public const double QueueTarget = 20000;
     public const double ReadableP95Limit = 100;
 
-    private static readonly int DefaultMaxLiveSegments = new RandomMatchOptions().MaxLiveSegments;
 
     private static readonly string[] CpuColumns = ["api", "silo", "mariadb", "redis", "bench"];
 
@@ -246,7 +245,8 @@ public sealed class RandomMatchReport(BenchmarkOptions options, string commandLi
             + $"its effects fall behind at that rate, so matches are partly created after the run and compaction waits for them). "
             + $"With `MaxLiveSegments` raised so that compaction does not carry old segments' waiting tickets forward, a ticket stores {PerTicket(noCarry, noCarry.Stream.Storage.JournalEvents):0} events in "
             + $"{PerTicket(noCarry, noCarry.Stream.Storage.JournalWrites):0.00} writes and takes {Micros(noCarry):0} µs ({noCarry.Measurement.Load.Rate:N0}/s at K={noCarry.Measurement.Load.Workers}): "
-            + $"with ~{options.QueueWaiting:N0} waiting and at most {DefaultMaxLiveSegments} live segments, each segment holds some {options.QueueWaiting / DefaultMaxLiveSegments:N0} waiting tickets, which compaction rewrites at the tail.");
+            + $"the difference is what carrying costs: once the live journal is more than twice what its waiting and recently finished tickets fill, "
+            + $"the oldest segment's live tickets are re-recorded at the tail so that the segment can go.");
     }
 
     private static void Paragraph(StringBuilder md, params string[] sentences) => md.AppendLine(string.Join(' ', sentences)).AppendLine();
