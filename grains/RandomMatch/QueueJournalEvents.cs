@@ -56,13 +56,6 @@ public sealed record TicketFinished(
     [property: Id(7)] DateTimeOffset EndedAt,
     [property: Id(8)] string? RequestId) : QueueEvent;
 
-/// <summary>One stored chunk of a queue's journal; rewritten whole on each append, so kept short.</summary>
-[GenerateSerializer, Alias("partner.rmq.segment")]
-public sealed class JournalSegment
-{
-    [Id(0)] public List<QueueEvent> Events { get; set; } = [];
-}
-
 /// <summary>The queue grain's own row: where its journal starts, and the next ticket seq.</summary>
 [GenerateSerializer, Alias("partner.rmq.queue-state")]
 public sealed class RandomQueueState

@@ -27,6 +27,9 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     /// <summary>The grain storage the journal segments are written to, next to the grain states.</summary>
     internal const string StorageName = "Default";
 
+    /// <summary>The storage kind of the journal's segments (keyed by category and segment number).</summary>
+    public const string JournalKind = "partner-rmq-segment";
+
     private static readonly TimeSpan WakePeriod = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
@@ -46,7 +49,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
     private CategoryDefinition? category;
     private RandomMatcher matcher = null!;
-    private QueueJournal journal = null!;
+    private SegmentedLog<QueueEvent> journal = null!;
     private long head;
     private long nextSeq;
     private bool broken;
@@ -82,13 +85,13 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
         category = definition;
         matcher = new RandomMatcher(definition);
-        journal = new QueueJournal(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageName), definition.Name, options.SegmentEvents);
+        journal = new SegmentedLog<QueueEvent>(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageName), JournalKind, definition.Name, options.SegmentEvents);
         head = state.State.Head;
         nextSeq = state.State.NextSeq;
         var stored = await journal.ReadFromAsync(head);
         foreach (var (number, segment) in stored)
         {
-            foreach (var recorded in segment.Events)
+            foreach (var recorded in segment)
             {
                 Replay(recorded, number);
             }

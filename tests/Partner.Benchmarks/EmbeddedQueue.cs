@@ -113,7 +113,7 @@ public sealed class EmbeddedQueue(IHost host, StorageTally tally) : IAsyncDispos
 
         public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
         {
-            var events = grainState.State is JournalSegment segment ? segment.Events.Count : -1;
+            var events = grainState.State is LogSegment<QueueEvent> segment ? segment.Items.Count : -1;
             var began = Stopwatch.GetTimestamp();
             await inner.WriteStateAsync(stateName, grainId, grainState);
             tally.Written(events, Stopwatch.GetTimestamp() - began);

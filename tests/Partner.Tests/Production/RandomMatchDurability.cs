@@ -318,7 +318,7 @@ public sealed class RandomMatchDurability(ProductionServers servers, ITestOutput
         await using var connection = new MySqlConnection(database.ConnectionString);
         await connection.OpenAsync();
         await using var command = new MySqlCommand(
-            "SELECT GrainIdExtensionString, PayloadBinary IS NOT NULL FROM OrleansStorage WHERE GrainTypeString = 'journal' AND GrainIdExtensionString LIKE 'MEAL/%'", connection);
+            "SELECT GrainIdExtensionString, PayloadBinary IS NOT NULL FROM OrleansStorage WHERE GrainTypeString = 'partner-rmq-segment' AND GrainIdExtensionString LIKE 'MEAL/%'", connection);
         await using var reader = await command.ExecuteReaderAsync();
         var live = new List<long>();
         var written = 0;

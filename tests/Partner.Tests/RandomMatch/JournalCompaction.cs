@@ -82,8 +82,9 @@ public sealed class JournalCompaction : IDisposable
         var found = new List<long>();
         for (var number = 0L; number < 1000; number++)
         {
-            var segment = new GrainState<JournalSegment>(new JournalSegment());
-            await storage.ReadStateAsync("journal", GrainId.Create("partner-rmq-segment", $"{category}/{number}"), segment);
+            var segment = new GrainState<LogSegment<QueueEvent>>(new LogSegment<QueueEvent>());
+            var kind = RandomMatchQueueGrain.JournalKind;
+            await storage.ReadStateAsync(kind, GrainId.Create(kind, $"{category}/{number}"), segment);
             if (segment.RecordExists)
             {
                 found.Add(number);
