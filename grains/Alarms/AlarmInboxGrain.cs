@@ -1,14 +1,24 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Orleans.Storage;
 
 namespace Partner.Alarms;
 
+/// <summary>
+/// A user's alarms. They are stored in pages of <see cref="PageSize"/> (a <see cref="SegmentedLog{T}"/>), so
+/// raising one rewrites the newest page only, however full the inbox is; a page is dropped once all its
+/// alarms are beyond the newest <see cref="Capacity"/>.
+/// </summary>
 public sealed partial class AlarmInboxGrain(
     [PersistentState("inbox")] IPersistentState<AlarmInboxState> state,
     TimeProvider clock,
     ILogger<AlarmInboxGrain> logger) : Grain, IAlarmInboxGrain
 {
-    /// <summary>Alarms kept per user; the oldest is dropped beyond this.</summary>
+    /// <summary>Alarms kept per user; older ones are no longer listed.</summary>
     internal const int Capacity = 500;
+
+    /// <summary>Alarms per stored page.</summary>
+    internal const int PageSize = 50;
 
     /// <summary>Most alarms one <see cref="List"/> returns.</summary>
     internal const int MaxPageSize = 100;
@@ -16,20 +26,58 @@ public sealed partial class AlarmInboxGrain(
     /// <summary>Longest alarm text kept; raisers compose texts from user input such as room titles.</summary>
     internal const int MaxTextLength = 200;
 
+    /// <summary>The storage kind of the inbox pages (keyed by user and page number).</summary>
+    public const string PageKind = "partner-inbox-page";
+
+    private const string StorageName = "Default";
+
+    /// <summary>Stored alarms oldest first with their page: the newest <see cref="Capacity"/>, plus older ones sharing a page with them.</summary>
+    private readonly List<(long Page, AlarmEntry Entry)> stored = [];
+    private readonly Dictionary<Guid, AlarmEntry> byId = [];
+    private SegmentedLog<AlarmEntry> pages = null!;
+    private long lastSeq;
+
     private Guid UserId => this.GetPrimaryKey();
+
+    private long OldestKeptSeq => lastSeq - Capacity + 1;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        pages = new SegmentedLog<AlarmEntry>(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageName), PageKind, UserId.ToString("N"), PageSize);
+        lastSeq = state.State.LastSeq;
+        foreach (var (page, entries) in await pages.ReadFromAsync(state.State.HeadPage))
+        {
+            foreach (var entry in entries)
+            {
+                Keep(page, entry);
+            }
+        }
+    }
 
     public async Task<long> Raise(AlarmDraft alarm)
     {
-        var inbox = state.State;
-        if (inbox.Find(alarm.AlarmId) is { } raised)
+        if (byId.TryGetValue(alarm.AlarmId, out var raised) && raised.Seq >= OldestKeptSeq)
         {
             return raised.Seq;
         }
 
-        var added = inbox.Append(Bounded(alarm), clock.GetUtcNow(), Capacity);
-        await SaveAsync();
-        LogRaised(logger, UserId, added.Type, added.Seq);
-        return added.Seq;
+        var entry = new AlarmEntry(lastSeq + 1, clock.GetUtcNow(), Bounded(alarm));
+        long page;
+        try
+        {
+            page = await pages.AppendAsync([entry]);
+        }
+        catch (Exception ex) when (ex is not DomainException)
+        {
+            // The page may or may not have been written: only a fresh activation knows.
+            GrainContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationError, "An inbox page write failed."));
+            throw Errors.Unavailable();
+        }
+
+        Keep(page, entry);
+        LogRaised(logger, UserId, entry.Draft.Type, entry.Seq);
+        await DropOldPagesAsync();
+        return entry.Seq;
     }
 
     public Task<AlarmPage> List(long? afterSeq, int limit)
@@ -44,25 +92,80 @@ public sealed partial class AlarmInboxGrain(
             throw Errors.Validation("limit", $"limit must be between 1 and {MaxPageSize}.");
         }
 
-        var inbox = state.State;
+        var kept = Kept().ToList();
         var entries = afterSeq is { } after
-            ? inbox.Alarms.Where(entry => entry.Seq > after).Take(limit)
-            : inbox.Alarms.Skip(inbox.Alarms.Count - limit);
-        return Task.FromResult(new AlarmPage([.. entries.Select(inbox.View)], inbox.UnreadCount, inbox.LastSeq));
+            ? kept.Where(entry => entry.Seq > after).Take(limit)
+            : kept.Skip(Math.Max(0, kept.Count - limit));
+        var readThrough = state.State.ReadThrough;
+        return Task.FromResult(new AlarmPage([.. entries.Select(View)], kept.Count(entry => entry.Seq > readThrough), lastSeq));
     }
 
     public async Task MarkRead(long upToSeq)
     {
-        var inbox = state.State;
         // Never past the last seq: alarms raised later must arrive unread.
-        var readThrough = Math.Min(upToSeq, inbox.LastSeq);
-        if (readThrough <= inbox.ReadThrough)
+        var readThrough = Math.Min(upToSeq, lastSeq);
+        if (readThrough <= state.State.ReadThrough)
         {
             return;
         }
 
-        inbox.ReadThrough = readThrough;
-        await SaveAsync();
+        state.State.ReadThrough = readThrough;
+        state.State.LastSeq = lastSeq;
+        await state.WriteOrRefuseAsync(this);
+    }
+
+    private IEnumerable<AlarmEntry> Kept() => stored.Select(s => s.Entry).Where(entry => entry.Seq >= OldestKeptSeq);
+
+    private void Keep(long page, AlarmEntry entry)
+    {
+        stored.Add((page, entry));
+        byId[entry.Draft.AlarmId] = entry;
+        lastSeq = Math.Max(lastSeq, entry.Seq);
+    }
+
+    /// <summary>Drops the oldest pages once every alarm in them is beyond the capacity; a failure only leaves them for later.</summary>
+    private async Task DropOldPagesAsync()
+    {
+        var head = state.State.HeadPage;
+        var newHead = head;
+        while (newHead < pages.Tail && stored.Where(s => s.Page == newHead).All(s => s.Entry.Seq < OldestKeptSeq))
+        {
+            newHead++;
+        }
+
+        if (newHead == head)
+        {
+            return;
+        }
+
+        try
+        {
+            state.State.HeadPage = newHead;
+            state.State.LastSeq = lastSeq;
+            await state.WriteOrRefuseAsync(this);
+            foreach (var (page, entry) in stored.Where(s => s.Page < newHead).ToArray())
+            {
+                byId.Remove(entry.Draft.AlarmId);
+            }
+
+            stored.RemoveAll(s => s.Page < newHead);
+            for (var page = head; page < newHead; page++)
+            {
+                await pages.ClearAsync(page);
+            }
+        }
+        catch (Exception ex)
+        {
+            LogPagesNotDropped(logger, ex, UserId);
+        }
+    }
+
+    private Alarm View(AlarmEntry entry)
+    {
+        var draft = entry.Draft;
+        return new Alarm(
+            draft.AlarmId, entry.Seq, draft.Type, draft.Text, draft.RoomId, draft.CommentId, draft.MatchId, draft.ActorNickname,
+            entry.CreatedAt, entry.Seq <= state.State.ReadThrough);
     }
 
     private static AlarmDraft Bounded(AlarmDraft alarm)
@@ -76,11 +179,9 @@ public sealed partial class AlarmInboxGrain(
         return alarm with { Text = alarm.Text[..cut] };
     }
 
-    private async Task SaveAsync()
-    {
-        await state.WriteOrRefuseAsync(this);
-    }
-
     [LoggerMessage(Level = LogLevel.Debug, Message = "Alarm inbox {UserId} raised {Type} as seq {Seq}")]
     private static partial void LogRaised(ILogger logger, Guid userId, AlarmType type, long seq);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Alarm inbox {UserId}: old pages could not be dropped; retried on the next alarm")]
+    private static partial void LogPagesNotDropped(ILogger logger, Exception exception, Guid userId);
 }

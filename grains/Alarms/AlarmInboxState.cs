@@ -1,41 +1,17 @@
 namespace Partner.Alarms;
 
+/// <summary>An inbox's own small row; the alarms themselves live in pages of a <see cref="SegmentedLog{T}"/>.</summary>
 [GenerateSerializer, Alias("partner.alarm-inbox-state")]
 public sealed class AlarmInboxState
 {
-    /// <summary>Retained alarms, oldest first; their seqs are consecutive and end at <see cref="LastSeq"/>.</summary>
-    [Id(0)] public List<AlarmEntry> Alarms { get; set; } = [];
-
-    /// <summary>The last seq handed out; it outlives dropped alarms, so no seq is ever reused.</summary>
+    /// <summary>A floor for the last seq handed out (the newest page holds the true one), so no seq is ever reused.</summary>
     [Id(1)] public long LastSeq { get; set; }
 
     /// <summary>Every alarm with a seq up to this one is read: marking read always covers a prefix of the seqs.</summary>
     [Id(2)] public long ReadThrough { get; set; }
 
-    public int UnreadCount => Alarms.Count(entry => entry.Seq > ReadThrough);
-
-    public AlarmEntry? Find(Guid alarmId) => Alarms.Find(entry => entry.Draft.AlarmId == alarmId);
-
-    /// <summary>Adds the alarm under the next seq, drops the oldest beyond <paramref name="capacity"/>, and returns it as clients see it.</summary>
-    public Alarm Append(AlarmDraft draft, DateTimeOffset createdAt, int capacity)
-    {
-        var entry = new AlarmEntry(++LastSeq, createdAt, draft);
-        Alarms.Add(entry);
-        if (Alarms.Count > capacity)
-        {
-            Alarms.RemoveRange(0, Alarms.Count - capacity);
-        }
-
-        return View(entry);
-    }
-
-    public Alarm View(AlarmEntry entry)
-    {
-        var draft = entry.Draft;
-        return new Alarm(
-            draft.AlarmId, entry.Seq, draft.Type, draft.Text, draft.RoomId, draft.CommentId, draft.MatchId, draft.ActorNickname,
-            entry.CreatedAt, entry.Seq <= ReadThrough);
-    }
+    /// <summary>The oldest page still stored; older pages held only alarms beyond the capacity.</summary>
+    [Id(3)] public long HeadPage { get; set; }
 }
 
 /// <summary>A raised alarm: what the raiser sent, under which seq, and when.</summary>

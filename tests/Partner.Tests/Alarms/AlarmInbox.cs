@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 using Partner.Alarms;
 using Partner.Tests.Api;
 
@@ -52,6 +53,35 @@ public sealed class AlarmInbox(PartnerApiFactory factory) : IClassFixture<Partne
         Assert.Equal(520, newest.LastSeq);
         Assert.Equal(500, newest.UnreadCount);
         Assert.Equal(521, await inbox.Raise(AlarmDrafts.RoomJoined()));
+    }
+
+    [Fact]
+    public async Task StoresAlarmsInPagesAndDropsPagesBeyondTheCapacity()
+    {
+        var userId = Guid.NewGuid();
+        var inbox = factory.Services.GetRequiredService<IGrainFactory>().GetGrain<IAlarmInboxGrain>(userId);
+
+        await inbox.RaiseAsync(620);
+
+        var storage = factory.Services.GetRequiredKeyedService<IGrainStorage>("Default");
+        var stored = new List<(long Page, int Alarms)>();
+        for (var page = 0L; page < 20; page++)
+        {
+            var segment = new GrainState<LogSegment<AlarmEntry>>(new LogSegment<AlarmEntry>());
+            await storage.ReadStateAsync(AlarmInboxGrain.PageKind, GrainId.Create(AlarmInboxGrain.PageKind, $"{userId:N}/{page}"), segment);
+            if (segment.RecordExists)
+            {
+                stored.Add((page, segment.State!.Items.Count));
+            }
+        }
+
+        // 620 alarms in pages of 50: pages 0 and 1 (seqs 1..100) hold only alarms beyond the newest 500 and are gone.
+        Assert.Equal(Enumerable.Range(2, 11).Select(page => (long)page), stored.Select(s => s.Page));
+        Assert.All(stored, s => Assert.InRange(s.Alarms, 1, AlarmInboxGrain.PageSize));
+        await factory.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        var kept = await inbox.ListAllAsync();
+        Assert.Equal(Enumerable.Range(121, 500).Select(seq => (long)seq), kept.Select(a => a.Seq));
+        Assert.Equal(621, await inbox.Raise(AlarmDrafts.RoomJoined()));
     }
 
     [Fact]
