@@ -31,17 +31,16 @@ public sealed class SegmentedLog<T>(IGrainStorage storage, string kind, string k
     /// <summary>Reads the stored segments from <paramref name="head"/> on, in order, and positions the tail after them.</summary>
     public async Task<List<(long Number, List<T> Items)>> ReadFromAsync(long head)
     {
-        const int batch = 16;
         var segments = new List<(long, List<T>)>();
         Tail = head;
         tail = new GrainState<LogSegment<T>>(new LogSegment<T>());
-        for (var first = head; ; first += batch)
+        for (int first = 0, batch = 1; ; first += batch, batch = Math.Min(batch * 2, 16))
         {
-            // Segments are numbered without gaps from the head, so a batch is read at once and ends at the first missing one.
+            // Segments are numbered without gaps from the head: batches of 1, 2, 4, ... 16 read at once, ending at the first missing one.
             var reads = Enumerable.Range(0, batch).Select(async offset =>
             {
                 var segment = new GrainState<LogSegment<T>>(new LogSegment<T>());
-                await storage.ReadStateAsync(kind, Id(first + offset), segment);
+                await storage.ReadStateAsync(kind, Id(head + first + offset), segment);
                 return segment;
             }).ToArray();
             var read = await Task.WhenAll(reads);
@@ -54,9 +53,9 @@ public sealed class SegmentedLog<T>(IGrainStorage storage, string kind, string k
                 }
 
                 segment.State.Items ??= [];
-                segments.Add((first + offset, segment.State.Items));
-                etags[first + offset] = segment.ETag;
-                Tail = first + offset;
+                segments.Add((head + first + offset, segment.State.Items));
+                etags[head + first + offset] = segment.ETag;
+                Tail = head + first + offset;
                 tail = segment;
             }
         }
