@@ -39,16 +39,11 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     private readonly TimeProvider clock;
     private readonly ILogger<RandomMatchQueueGrain> logger;
 
-    private readonly Dictionary<Guid, WaitingTicket> waiting = [];
-    private readonly SortedSet<(DateTimeOffset ExpiresAt, long Seq)> deadlines = [];
-    private readonly Dictionary<long, WaitingTicket> bySeq = [];
-    private readonly Dictionary<Guid, FinishedTicket> ended = [];
-    private readonly SortedSet<(DateTimeOffset VisibleUntil, long Seq, Guid UserId)> retention = [];
-    private readonly Dictionary<long, SegmentUse> segments = [];
     private readonly List<PendingEffect> effects = [];
 
     private CategoryDefinition? category;
     private RandomMatcher matcher = null!;
+    private TicketBook book = null!;
     private SegmentedLog<QueueEvent> journal = null!;
     private long head;
     private long nextSeq;
@@ -85,6 +80,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
         category = definition;
         matcher = new RandomMatcher(definition);
+        book = new TicketBook(definition.Name, matcher, options.FinishedTicketRetention, clock);
         journal = new SegmentedLog<QueueEvent>(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageName), JournalKind, definition.Name, options.SegmentEvents);
         head = state.State.Head;
         nextSeq = state.State.NextSeq;
@@ -99,7 +95,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
         await SweepAsync();
         reminderOn = await this.GetReminder(WakeReminder) is not null;
-        LogRecovered(logger, Key, waiting.Count, effects.Count, stored.Count);
+        LogRecovered(logger, Key, book.WaitingCount, effects.Count, stored.Count);
         AfterChange();
     }
 
@@ -114,22 +110,23 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         var definition = EnsureUsable();
         var chosen = catalog.Conditions(definition, conditions, randomOnly: true).Where(c => !c.Value.IsEmpty).ToImmutableDictionary();
         var now = clock.GetUtcNow();
-        if (requestId is not null && Answered(user.UserId, requestId, now) is { } answered)
+        if (requestId is not null && book.Answered(user.UserId, requestId, now) is { } answered)
         {
             return new TicketResult(false, answered);
         }
 
-        if (waiting.TryGetValue(user.UserId, out var current) && current.ExpiresAt > now)
+        if (book.TryGetWaiting(user.UserId, out var current) && current.ExpiresAt > now)
         {
             return RandomMatcher.SameConditions(current, matcher.Masks(chosen))
-                ? new TicketResult(false, View(current, TicketStatus.Waiting, null))
+                ? new TicketResult(false, book.View(current, TicketStatus.Waiting, null))
                 : throw Errors.RandomMatchAlreadyWaiting();
         }
 
-        var due = Due(now);
+        // Plan without touching memory: tickets past their deadline expire in the same write and are never picked.
+        var due = book.Due(now);
         var ticket = matcher.Ticket(nextSeq, user.UserId, user.Nickname, chosen, now, now + options.TicketLifetime, requestId);
         var group = matcher.FindGroup(ticket, due.Count == 0 ? null : t => t.ExpiresAt > now);
-        var expired = due.Count == 0 ? null : Expired(due, now);
+        var expired = due.Count == 0 ? null : new TicketsExpired(TicketBook.Members(due), now);
         var matched = group is null ? null : Matched(group, now);
         var events = new List<QueueEvent>(3);
         if (expired is not null)
@@ -137,7 +134,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
             events.Add(expired);
         }
 
-        events.Add(Enqueued(ticket));
+        events.Add(TicketBook.Enqueued(ticket));
         if (matched is not null)
         {
             events.Add(matched);
@@ -154,13 +151,13 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         TicketView view;
         if (matched is null)
         {
-            AddWaiting(ticket, toMatcher: true);
-            view = View(ticket, TicketStatus.Waiting, null);
+            book.AddWaiting(ticket, toMatcher: true);
+            view = book.View(ticket, TicketStatus.Waiting, null);
         }
         else
         {
             ApplyMatched(matched, segment, ticket);
-            view = View(ticket, TicketStatus.Matched, matched.MatchId);
+            view = book.View(ticket, TicketStatus.Matched, matched.MatchId);
             LogMatched(logger, Key, matched.MatchId, matched.Members.Length);
         }
 
@@ -173,14 +170,13 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     {
         EnsureUsable();
         var now = clock.GetUtcNow();
-        if (!waiting.TryGetValue(userId, out var ticket) || ticket.ExpiresAt <= now)
+        if (!book.TryGetWaiting(userId, out var ticket) || ticket.ExpiresAt <= now)
         {
             throw Errors.NotFound("A waiting ticket");
         }
 
-        var cancelled = new TicketCancelled(ticket.Seq, now);
-        await AppendAsync([cancelled]);
-        EndWaiting(ticket, TicketStatus.Cancelled, null, now);
+        await AppendAsync([new TicketCancelled(ticket.Seq, now)]);
+        book.EndWaiting(ticket, TicketStatus.Cancelled, null, now);
         AfterChange();
         await MaintainAsync();
     }
@@ -188,16 +184,8 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     public Task<QueueView> Get(Guid? viewer)
     {
         var definition = EnsureUsable();
-        TicketView? ticket = null;
-        if (viewer is { } id)
-        {
-            var now = clock.GetUtcNow();
-            ticket = waiting.TryGetValue(id, out var current) ? View(current, current.ExpiresAt > now ? TicketStatus.Waiting : TicketStatus.Expired, null)
-                : ended.TryGetValue(id, out var finished) && finished.VisibleUntil > now ? finished.View
-                : null;
-        }
-
-        return Task.FromResult(new QueueView(definition.Name, waiting.Count, ticket));
+        var ticket = viewer is { } id ? book.ViewOf(id, clock.GetUtcNow()) : null;
+        return Task.FromResult(new QueueView(definition.Name, book.WaitingCount, ticket));
     }
 
     public async Task ExpireDue()
@@ -209,10 +197,10 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
         armedFor = null;
         var now = clock.GetUtcNow();
-        var due = Due(now);
+        var due = book.Due(now);
         if (due.Count > 0)
         {
-            var expired = Expired(due, now);
+            var expired = new TicketsExpired(TicketBook.Members(due), now);
             try
             {
                 var segment = await AppendAsync([expired]);
@@ -237,8 +225,8 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
             return;
         }
 
-        Prune(clock.GetUtcNow());
-        if (waiting.Count == 0 && effects.Count == 0 && await this.GetReminder(WakeReminder) is { } reminder)
+        book.Prune(clock.GetUtcNow());
+        if (book.WaitingCount == 0 && effects.Count == 0 && await this.GetReminder(WakeReminder) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
             reminderOn = false;
@@ -276,81 +264,47 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         }
     }
 
-    private List<WaitingTicket> Due(DateTimeOffset now)
-    {
-        var due = new List<WaitingTicket>();
-        foreach (var (expiresAt, seq) in deadlines)
-        {
-            if (expiresAt > now)
-            {
-                break;
-            }
-
-            due.Add(bySeq[seq]);
-        }
-
-        return due;
-    }
-
-    private static TicketsExpired Expired(List<WaitingTicket> due, DateTimeOffset now) =>
-        new([.. due.Select(t => new GroupMember(t.Seq, t.UserId, t.Nickname))], now);
-
-    private GroupMatched Matched(WaitingTicket[] group, DateTimeOffset now) => new(
-        NameBasedGuid.Create($"random-match:{Key}:{group.Max(t => t.Seq)}"),
-        [.. group.Select(t => new GroupMember(t.Seq, t.UserId, t.Nickname))],
-        matcher.Agreed(group),
-        now);
+    private GroupMatched Matched(WaitingTicket[] group, DateTimeOffset now) =>
+        new(NameBasedGuid.Create($"random-match:{Key}:{group.Max(t => t.Seq)}"), TicketBook.Members(group), matcher.Agreed(group), now);
 
     private void Replay(QueueEvent recorded, long segment)
     {
         switch (recorded)
         {
-            case TicketEnqueued enqueued when bySeq.TryGetValue(enqueued.Seq, out var carried):
-                Move(carried, segment);
+            case TicketEnqueued enqueued when book.BySeq(enqueued.Seq) is { } carried:
+                book.MoveTo(carried, segment);
                 break;
             case TicketEnqueued enqueued:
                 var ticket = matcher.Ticket(enqueued.Seq, enqueued.UserId, enqueued.Nickname, enqueued.Conditions, enqueued.EnqueuedAt, enqueued.ExpiresAt, enqueued.RequestId);
                 ticket.Home = segment;
-                AddWaiting(ticket, toMatcher: false);
+                book.AddWaiting(ticket, toMatcher: false);
                 nextSeq = Math.Max(nextSeq, enqueued.Seq + 1);
                 break;
             case GroupMatched matched:
-                EndReplayed(matched.Members, TicketStatus.Matched, matched.MatchId, matched.At);
+                EndReplayed(matched.Members.Select(m => m.Seq), TicketStatus.Matched, matched.MatchId, matched.At);
                 AddEffect(matched, segment);
                 break;
             case TicketCancelled cancelled:
-                EndReplayed([new GroupMember(cancelled.Seq, Guid.Empty, string.Empty)], TicketStatus.Cancelled, null, cancelled.At);
+                EndReplayed([cancelled.Seq], TicketStatus.Cancelled, null, cancelled.At);
                 break;
             case TicketsExpired expired:
-                EndReplayed(expired.Tickets, TicketStatus.Expired, null, expired.At);
+                EndReplayed(expired.Tickets.Select(t => t.Seq), TicketStatus.Expired, null, expired.At);
                 AddEffect(expired, segment);
                 break;
-            case TicketFinished finished when ended.TryGetValue(finished.UserId, out var known) && known.Seq == finished.Seq:
-                MoveFinished(known, segment);
-                break;
-            case TicketFinished finished when ended.TryGetValue(finished.UserId, out var known) && known.Seq > finished.Seq:
-            case TicketFinished superseded when waiting.TryGetValue(superseded.UserId, out var newer) && newer.Seq > superseded.Seq:
-                break;
             case TicketFinished finished:
-                Remember(new FinishedTicket(
-                    finished.UserId,
-                    finished.Seq,
-                    new TicketView(Key, finished.Conditions, finished.Status, finished.EnqueuedAt, finished.ExpiresAt, finished.MatchId),
-                    finished.RequestId,
-                    finished.EndedAt,
-                    finished.EndedAt + options.FinishedTicketRetention) { Home = segment });
+                book.Replay(finished, segment);
                 break;
         }
     }
 
-    private void EndReplayed(ImmutableArray<GroupMember> members, TicketStatus status, Guid? matchId, DateTimeOffset at)
+    private void EndReplayed(IEnumerable<long> seqs, TicketStatus status, Guid? matchId, DateTimeOffset at)
     {
-        foreach (var member in members)
+        foreach (var seq in seqs)
         {
             // A ticket whose enqueue record was compacted away had ended before; nothing to undo.
-            if (bySeq.TryGetValue(member.Seq, out var ticket))
+            if (book.BySeq(seq) is { } ticket)
             {
-                EndWaiting(ticket, status, matchId, at, toMatcher: false);
+                book.EndWaiting(ticket, status, matchId, at, fromMatcher: false);
             }
         }
     }
@@ -360,7 +314,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     {
         var now = clock.GetUtcNow();
         var groups = new List<GroupMatched>();
-        foreach (var ticket in waiting.Values.OrderBy(t => t.Seq).ToArray())
+        foreach (var ticket in book.Waiting.OrderBy(t => t.Seq).ToArray())
         {
             if (ticket.ExpiresAt > now && matcher.FindGroup(ticket, t => t.ExpiresAt > now) is { } group)
             {
@@ -380,130 +334,24 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         if (groups.Count > 0)
         {
             var segment = await journal.AppendAsync(groups);
-            groups.ForEach(matched => ApplyMatched(matched, segment, newcomer: null, toMatcher: false));
+            groups.ForEach(matched => ApplyMatched(matched, segment, newcomer: null, fromMatcher: false));
         }
     }
 
-    private void AddWaiting(WaitingTicket ticket, bool toMatcher)
-    {
-        if (ended.TryGetValue(ticket.UserId, out var previous))
-        {
-            Forget(previous);
-        }
-
-        waiting[ticket.UserId] = ticket;
-        bySeq[ticket.Seq] = ticket;
-        deadlines.Add((ticket.ExpiresAt, ticket.Seq));
-        Use(ticket.Home).Live++;
-        if (toMatcher)
-        {
-            matcher.Add(ticket);
-        }
-    }
-
-    private void EndWaiting(WaitingTicket ticket, TicketStatus status, Guid? matchId, DateTimeOffset at, bool toMatcher = true)
-    {
-        if (waiting.TryGetValue(ticket.UserId, out var current) && current == ticket)
-        {
-            waiting.Remove(ticket.UserId);
-        }
-
-        bySeq.Remove(ticket.Seq);
-        deadlines.Remove((ticket.ExpiresAt, ticket.Seq));
-        Use(ticket.Home).Live--;
-        if (toMatcher)
-        {
-            matcher.Remove(ticket);
-        }
-
-        Finish(ticket, status, matchId, at);
-    }
-
-    /// <summary>Keeps a finished ticket visible (and its journal records) for the retention, replacing the user's older one.</summary>
-    private void Finish(WaitingTicket ticket, TicketStatus status, Guid? matchId, DateTimeOffset at) =>
-        Remember(new FinishedTicket(ticket.UserId, ticket.Seq, View(ticket, status, matchId), ticket.RequestId, at, at + options.FinishedTicketRetention) { Home = ticket.Home });
-
-    private void Remember(FinishedTicket finished)
-    {
-        if (ended.TryGetValue(finished.UserId, out var previous))
-        {
-            Forget(previous);
-        }
-
-        if (finished.VisibleUntil <= clock.GetUtcNow())
-        {
-            return;
-        }
-
-        ended[finished.UserId] = finished;
-        retention.Add((finished.VisibleUntil, finished.Seq, finished.UserId));
-        Use(finished.Home).Live++;
-    }
-
-    private void Forget(FinishedTicket finished)
-    {
-        ended.Remove(finished.UserId);
-        retention.Remove((finished.VisibleUntil, finished.Seq, finished.UserId));
-        Use(finished.Home).Live--;
-    }
-
-    /// <summary>Forgets finished tickets whose retention is over, so their journal segments can go.</summary>
-    private void Prune(DateTimeOffset now)
-    {
-        while (retention.Count > 0 && retention.Min.VisibleUntil <= now)
-        {
-            var (_, seq, userId) = retention.Min;
-            if (ended.TryGetValue(userId, out var finished) && finished.Seq == seq)
-            {
-                Forget(finished);
-            }
-            else
-            {
-                retention.Remove(retention.Min);
-            }
-        }
-    }
-
-    /// <summary>The user's current or recently finished ticket when <paramref name="requestId"/> created it.</summary>
-    private TicketView? Answered(Guid userId, string requestId, DateTimeOffset now) =>
-        waiting.TryGetValue(userId, out var current) && current.RequestId == requestId
-            ? View(current, current.ExpiresAt > now ? TicketStatus.Waiting : TicketStatus.Expired, null)
-            : ended.TryGetValue(userId, out var finished) && finished.RequestId == requestId && finished.VisibleUntil > now ? finished.View
-            : null;
-
-    private void Move(WaitingTicket ticket, long segment)
-    {
-        Use(ticket.Home).Live--;
-        ticket.Home = segment;
-        Use(segment).Live++;
-    }
-
-    private void MoveFinished(FinishedTicket finished, long segment)
-    {
-        Use(finished.Home).Live--;
-        finished.Home = segment;
-        Use(segment).Live++;
-    }
-
-    private static TicketEnqueued Enqueued(WaitingTicket t) => new(t.Seq, t.UserId, t.Nickname, t.Conditions, t.EnqueuedAt, t.ExpiresAt, t.RequestId);
-
-    private static TicketFinished Snapshot(FinishedTicket f) =>
-        new(f.Seq, f.UserId, f.View.Conditions, f.View.EnqueuedAt, f.View.ExpiresAt, f.View.Status, f.View.MatchId, f.EndedAt, f.RequestId);
-
-    private void ApplyMatched(GroupMatched matched, long segment, WaitingTicket? newcomer, bool toMatcher = true)
+    private void ApplyMatched(GroupMatched matched, long segment, WaitingTicket? newcomer, bool fromMatcher = true)
     {
         foreach (var member in matched.Members)
         {
-            if (bySeq.TryGetValue(member.Seq, out var ticket))
+            if (book.BySeq(member.Seq) is { } ticket)
             {
-                EndWaiting(ticket, TicketStatus.Matched, matched.MatchId, matched.At, toMatcher);
+                book.EndWaiting(ticket, TicketStatus.Matched, matched.MatchId, matched.At, fromMatcher);
             }
         }
 
         if (newcomer is not null)
         {
             newcomer.Home = segment;
-            Finish(newcomer, TicketStatus.Matched, matched.MatchId, matched.At);
+            book.Finish(newcomer, TicketStatus.Matched, matched.MatchId, matched.At);
         }
 
         AddEffect(matched, segment);
@@ -513,9 +361,9 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     {
         foreach (var member in expired.Tickets)
         {
-            if (bySeq.TryGetValue(member.Seq, out var ticket))
+            if (book.BySeq(member.Seq) is { } ticket)
             {
-                EndWaiting(ticket, TicketStatus.Expired, null, expired.At);
+                book.EndWaiting(ticket, TicketStatus.Expired, null, expired.At);
             }
         }
 
@@ -525,23 +373,10 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     private void AddEffect(QueueEvent effect, long segment)
     {
         effects.Add(new PendingEffect(effect, segment));
-        Use(segment).Unsettled++;
+        book.EffectPending(segment);
     }
 
-    private SegmentUse Use(long segment)
-    {
-        if (!segments.TryGetValue(segment, out var use))
-        {
-            segments[segment] = use = new SegmentUse();
-        }
-
-        return use;
-    }
-
-    private TicketView View(WaitingTicket ticket, TicketStatus status, Guid? matchId) =>
-        new(Key, ticket.Conditions, status, ticket.EnqueuedAt, ticket.ExpiresAt, matchId);
-
-    /// <summary>Re-arms the expiry timer, starts pending effects and keeps the wake reminder while there is work.</summary>
+    /// <summary>Re-arms the expiry timer and starts pending effects.</summary>
     private void AfterChange()
     {
         ArmExpiry();
@@ -554,14 +389,13 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
     private void ArmExpiry()
     {
-        if (deadlines.Count == 0)
+        if (book.NextDeadline is not { } next)
         {
             expiryTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             armedFor = null;
             return;
         }
 
-        var next = deadlines.Min.ExpiresAt;
         if (armedFor == next)
         {
             return;
@@ -579,7 +413,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     {
         try
         {
-            if (!reminderOn && (waiting.Count > 0 || effects.Count > 0))
+            if (!reminderOn && (book.WaitingCount > 0 || effects.Count > 0))
             {
                 await this.RegisterOrUpdateReminder(WakeReminder, WakePeriod, WakePeriod);
                 reminderOn = true;
@@ -594,34 +428,33 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     }
 
     /// <summary>
-    /// Drops journal segments the queue no longer needs: no waiting ticket lives there and their effects are done.
-    /// When more segments are live than allowed (and than twice what the waiting tickets fill), the oldest one's
-    /// waiting tickets are re-recorded at the tail (same seq, same deadline) first, so one long wait cannot pin the journal.
+    /// Drops journal segments the queue no longer needs: no live ticket's records are there and their effects are done.
+    /// When more segments are live than allowed (and than twice what the live tickets fill), the oldest one's live
+    /// tickets are re-recorded at the tail (same seq, same deadline) first, so one long wait cannot pin the journal.
     /// </summary>
     private async Task CompactAsync()
     {
+        book.Prune(clock.GetUtcNow());
         var newHead = head;
-        Prune(clock.GetUtcNow());
-        while (newHead < journal.Tail && segments.GetValueOrDefault(newHead) is null or { Live: 0, Unsettled: 0 })
+        while (newHead < journal.Tail && book.IsFree(newHead))
         {
             newHead++;
         }
 
         // Carrying copies tickets, so only when at most half the live journal is still needed: each ticket is copied O(1) times on average.
-        var needed = ((waiting.Count + ended.Count) / options.SegmentEvents) + 1;
-        if (journal.Tail - newHead + 1 > Math.Max(options.MaxLiveSegments, 2 * needed) && segments.GetValueOrDefault(newHead) is null or { Unsettled: 0 })
+        var needed = (book.LiveCount / options.SegmentEvents) + 1;
+        if (journal.Tail - newHead + 1 > Math.Max(options.MaxLiveSegments, 2 * needed) && book.IsSettled(newHead))
         {
-            var carried = waiting.Values.Where(t => t.Home == newHead).OrderBy(t => t.Seq).ToArray();
-            var finished = ended.Values.Where(f => f.Home == newHead).ToArray();
-            var segment = await AppendAsync([.. carried.Select(Enqueued), .. finished.Select(Snapshot)]);
-            foreach (var ticket in carried)
+            var (waiting, finished) = book.LivingIn(newHead);
+            var segment = await AppendAsync([.. waiting.Select(TicketBook.Enqueued), .. finished.Select(TicketBook.Snapshot)]);
+            foreach (var ticket in waiting)
             {
-                Move(ticket, segment);
+                book.MoveTo(ticket, segment);
             }
 
             foreach (var ticket in finished)
             {
-                MoveFinished(ticket, segment);
+                book.MoveTo(ticket, segment);
             }
 
             newHead++;
@@ -639,7 +472,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         head = newHead;
         for (var number = oldHead; number < newHead; number++)
         {
-            segments.Remove(number);
+            book.Drop(number);
             try
             {
                 await journal.ClearAsync(number);
@@ -668,7 +501,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
                     if (failures[i] is null)
                     {
                         effects.Remove(batch[i]);
-                        Use(batch[i].Segment).Unsettled--;
+                        book.EffectDone(batch[i].Segment);
                     }
                 }
 
@@ -729,20 +562,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         // Catalog order, not dictionary order: a re-run after a restart must build the very same definition.
         $"Random {Key} match ({string.Join(", ", category!.Dimensions.Where(d => matched.Agreed.ContainsKey(d.Name)).Select(d => matched.Agreed[d.Name][0]))})");
 
-    private sealed class SegmentUse
-    {
-        /// <summary>Waiting tickets, and finished ones still visible, whose records live in this segment.</summary>
-        public int Live { get; set; }
-
-        public int Unsettled { get; set; }
-    }
-
     private sealed record PendingEffect(QueueEvent Event, long Segment);
-
-    private sealed record FinishedTicket(Guid UserId, long Seq, TicketView View, string? RequestId, DateTimeOffset EndedAt, DateTimeOffset VisibleUntil)
-    {
-        public long Home { get; set; }
-    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Queue {Category} recovered {Waiting} waiting tickets and {Effects} pending effects from {Segments} journal segments")]
     private static partial void LogRecovered(ILogger logger, string category, int waiting, int effects, int segments);

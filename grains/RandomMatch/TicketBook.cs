@@ -1,0 +1,236 @@
+using System.Collections.Immutable;
+
+namespace Partner.RandomMatch;
+
+/// <summary>A finished ticket its owner can still see (and a retried request still finds) until <see cref="VisibleUntil"/>.</summary>
+public sealed record FinishedTicket(Guid UserId, long Seq, TicketView View, string? RequestId, DateTimeOffset EndedAt, DateTimeOffset VisibleUntil)
+{
+    /// <summary>The journal segment whose records this ticket needs kept.</summary>
+    public long Home { get; set; }
+}
+
+/// <summary>
+/// What a queue knows about its tickets, in memory: the waiting ones (also in the matcher, by deadline, by
+/// seq) and the recently finished ones; and, per journal segment, how many of those tickets still need its
+/// records and how many of its effects are not done yet — which decides when a segment may go.
+/// </summary>
+public sealed class TicketBook(string category, RandomMatcher matcher, TimeSpan retention, TimeProvider clock)
+{
+    private readonly Dictionary<Guid, WaitingTicket> waiting = [];
+    private readonly Dictionary<long, WaitingTicket> bySeq = [];
+    private readonly SortedSet<(DateTimeOffset ExpiresAt, long Seq)> deadlines = [];
+    private readonly Dictionary<Guid, FinishedTicket> finished = [];
+    private readonly SortedSet<(DateTimeOffset VisibleUntil, long Seq, Guid UserId)> visibility = [];
+    private readonly Dictionary<long, SegmentUse> segments = [];
+
+    public int WaitingCount => waiting.Count;
+
+    /// <summary>Waiting plus visible finished tickets: what a replay must find in the journal.</summary>
+    public int LiveCount => waiting.Count + finished.Count;
+
+    public IEnumerable<WaitingTicket> Waiting => waiting.Values;
+
+    public DateTimeOffset? NextDeadline => deadlines.Count == 0 ? null : deadlines.Min.ExpiresAt;
+
+    public bool TryGetWaiting(Guid userId, out WaitingTicket ticket) => waiting.TryGetValue(userId, out ticket!);
+
+    public WaitingTicket? BySeq(long seq) => bySeq.GetValueOrDefault(seq);
+
+    /// <summary>Waiting tickets whose deadline is at or before <paramref name="now"/>, earliest first.</summary>
+    public List<WaitingTicket> Due(DateTimeOffset now)
+    {
+        var due = new List<WaitingTicket>();
+        foreach (var (expiresAt, seq) in deadlines)
+        {
+            if (expiresAt > now)
+            {
+                break;
+            }
+
+            due.Add(bySeq[seq]);
+        }
+
+        return due;
+    }
+
+    /// <summary>The user's waiting ticket (EXPIRED once past its deadline) or visible finished one.</summary>
+    public TicketView? ViewOf(Guid userId, DateTimeOffset now) =>
+        waiting.TryGetValue(userId, out var current) ? View(current, current.ExpiresAt > now ? TicketStatus.Waiting : TicketStatus.Expired, null)
+        : finished.TryGetValue(userId, out var done) && done.VisibleUntil > now ? done.View
+        : null;
+
+    /// <summary>The user's current or visible finished ticket when <paramref name="requestId"/> created it.</summary>
+    public TicketView? Answered(Guid userId, string requestId, DateTimeOffset now) =>
+        waiting.TryGetValue(userId, out var current) && current.RequestId == requestId ? ViewOf(userId, now)
+        : finished.TryGetValue(userId, out var done) && done.RequestId == requestId && done.VisibleUntil > now ? done.View
+        : null;
+
+    public TicketView View(WaitingTicket ticket, TicketStatus status, Guid? matchId) =>
+        new(category, ticket.Conditions, status, ticket.EnqueuedAt, ticket.ExpiresAt, matchId);
+
+    /// <summary>Starts waiting (the user's older finished ticket is forgotten); replays defer the matcher to a sweep.</summary>
+    public void AddWaiting(WaitingTicket ticket, bool toMatcher)
+    {
+        if (finished.TryGetValue(ticket.UserId, out var previous))
+        {
+            Forget(previous);
+        }
+
+        waiting[ticket.UserId] = ticket;
+        bySeq[ticket.Seq] = ticket;
+        deadlines.Add((ticket.ExpiresAt, ticket.Seq));
+        Use(ticket.Home).Live++;
+        if (toMatcher)
+        {
+            matcher.Add(ticket);
+        }
+    }
+
+    public void EndWaiting(WaitingTicket ticket, TicketStatus status, Guid? matchId, DateTimeOffset at, bool fromMatcher = true)
+    {
+        if (waiting.TryGetValue(ticket.UserId, out var current) && current == ticket)
+        {
+            waiting.Remove(ticket.UserId);
+        }
+
+        bySeq.Remove(ticket.Seq);
+        deadlines.Remove((ticket.ExpiresAt, ticket.Seq));
+        Use(ticket.Home).Live--;
+        if (fromMatcher)
+        {
+            matcher.Remove(ticket);
+        }
+
+        Finish(ticket, status, matchId, at);
+    }
+
+    /// <summary>Keeps a finished ticket visible (and its journal records) for the retention, replacing the user's older one.</summary>
+    public void Finish(WaitingTicket ticket, TicketStatus status, Guid? matchId, DateTimeOffset at) =>
+        Remember(new FinishedTicket(ticket.UserId, ticket.Seq, View(ticket, status, matchId), ticket.RequestId, at, at + retention) { Home = ticket.Home });
+
+    /// <summary>A finished ticket re-recorded by compaction: it moves, is superseded by a newer ticket, or is new to this replay.</summary>
+    public void Replay(TicketFinished record, long segment)
+    {
+        if (finished.TryGetValue(record.UserId, out var known) && known.Seq >= record.Seq)
+        {
+            if (known.Seq == record.Seq)
+            {
+                MoveTo(known, segment);
+            }
+
+            return;
+        }
+
+        if (waiting.TryGetValue(record.UserId, out var newer) && newer.Seq > record.Seq)
+        {
+            return;
+        }
+
+        Remember(new FinishedTicket(
+            record.UserId,
+            record.Seq,
+            new TicketView(category, record.Conditions, record.Status, record.EnqueuedAt, record.ExpiresAt, record.MatchId),
+            record.RequestId,
+            record.EndedAt,
+            record.EndedAt + retention) { Home = segment });
+    }
+
+    /// <summary>Forgets finished tickets whose retention is over, so their journal segments can go.</summary>
+    public void Prune(DateTimeOffset now)
+    {
+        while (visibility.Count > 0 && visibility.Min.VisibleUntil <= now)
+        {
+            var (_, seq, userId) = visibility.Min;
+            if (finished.TryGetValue(userId, out var done) && done.Seq == seq)
+            {
+                Forget(done);
+            }
+            else
+            {
+                visibility.Remove(visibility.Min);
+            }
+        }
+    }
+
+    /// <summary>The tickets whose records live in <paramref name="segment"/>, for carrying them to the tail.</summary>
+    public (WaitingTicket[] Waiting, FinishedTicket[] Finished) LivingIn(long segment) =>
+        ([.. waiting.Values.Where(t => t.Home == segment).OrderBy(t => t.Seq)], [.. finished.Values.Where(f => f.Home == segment)]);
+
+    public void MoveTo(WaitingTicket ticket, long segment)
+    {
+        Use(ticket.Home).Live--;
+        ticket.Home = segment;
+        Use(segment).Live++;
+    }
+
+    public void MoveTo(FinishedTicket ticket, long segment)
+    {
+        Use(ticket.Home).Live--;
+        ticket.Home = segment;
+        Use(segment).Live++;
+    }
+
+    /// <summary>An effect recorded in <paramref name="segment"/> is pending: the segment stays until it is done.</summary>
+    public void EffectPending(long segment) => Use(segment).Unsettled++;
+
+    public void EffectDone(long segment) => Use(segment).Unsettled--;
+
+    /// <summary>True when no live ticket and no pending effect needs the segment.</summary>
+    public bool IsFree(long segment) => segments.GetValueOrDefault(segment) is null or { Live: 0, Unsettled: 0 };
+
+    /// <summary>True when no pending effect needs the segment (its live tickets can be carried away).</summary>
+    public bool IsSettled(long segment) => segments.GetValueOrDefault(segment) is null or { Unsettled: 0 };
+
+    public void Drop(long segment) => segments.Remove(segment);
+
+    public static TicketEnqueued Enqueued(WaitingTicket t) => new(t.Seq, t.UserId, t.Nickname, t.Conditions, t.EnqueuedAt, t.ExpiresAt, t.RequestId);
+
+    public static TicketFinished Snapshot(FinishedTicket f) =>
+        new(f.Seq, f.UserId, f.View.Conditions, f.View.EnqueuedAt, f.View.ExpiresAt, f.View.Status, f.View.MatchId, f.EndedAt, f.RequestId);
+
+    public static ImmutableArray<GroupMember> Members(IEnumerable<WaitingTicket> tickets) =>
+        [.. tickets.Select(t => new GroupMember(t.Seq, t.UserId, t.Nickname))];
+
+    private void Remember(FinishedTicket ticket)
+    {
+        if (finished.TryGetValue(ticket.UserId, out var previous))
+        {
+            Forget(previous);
+        }
+
+        if (ticket.VisibleUntil <= clock.GetUtcNow())
+        {
+            return;
+        }
+
+        finished[ticket.UserId] = ticket;
+        visibility.Add((ticket.VisibleUntil, ticket.Seq, ticket.UserId));
+        Use(ticket.Home).Live++;
+    }
+
+    private void Forget(FinishedTicket ticket)
+    {
+        finished.Remove(ticket.UserId);
+        visibility.Remove((ticket.VisibleUntil, ticket.Seq, ticket.UserId));
+        Use(ticket.Home).Live--;
+    }
+
+    private SegmentUse Use(long segment)
+    {
+        if (!segments.TryGetValue(segment, out var use))
+        {
+            segments[segment] = use = new SegmentUse();
+        }
+
+        return use;
+    }
+
+    private sealed class SegmentUse
+    {
+        /// <summary>Waiting tickets, and finished ones still visible, whose records live in this segment.</summary>
+        public int Live { get; set; }
+
+        /// <summary>Effects recorded in this segment that are not done yet.</summary>
+        public int Unsettled { get; set; }
+    }
+}
