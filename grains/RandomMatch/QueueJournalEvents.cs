@@ -43,6 +43,14 @@ public sealed record TicketsExpired(
     [property: Id(0)] ImmutableArray<GroupMember> Tickets,
     [property: Id(1)] DateTimeOffset At) : QueueEvent;
 
+/// <summary>
+/// Every effect (match creation, expiry alarms) recorded before this event in a segment below <see cref="Below"/>
+/// is done: a replay need not redo them.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("partner.rmq.settled")]
+public sealed record EffectsSettled(
+    [property: Id(0)] long Below) : QueueEvent;
+
 /// <summary>A finished ticket, re-recorded whole by compaction so it stays visible to its owner for a while.</summary>
 [GenerateSerializer, Immutable, Alias("partner.rmq.finished")]
 public sealed record TicketFinished(

@@ -47,6 +47,8 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     private SegmentedLog<QueueEvent> journal = null!;
     private long head;
     private long nextSeq;
+    private long settledBelow;
+    private bool effectsDoneSinceMarker;
     private bool broken;
     private bool reminderOn;
     private ITimer? expiryTimer;
@@ -252,7 +254,18 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
         try
         {
-            return await journal.AppendAsync(events);
+            // Rides along with the command's own write, ahead of its events: a replay then skips the effects
+            // recorded before it that were done.
+            var below = book.FirstUnsettled(journal.Tail);
+            if (below > settledBelow || effectsDoneSinceMarker)
+            {
+                events = [new EffectsSettled(below), .. events];
+                effectsDoneSinceMarker = false;
+            }
+
+            var segment = await journal.AppendAsync(events);
+            settledBelow = Math.Max(settledBelow, below);
+            return segment;
         }
         catch (Exception ex)
         {
@@ -293,6 +306,15 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
                 break;
             case TicketFinished finished:
                 book.Replay(finished, segment);
+                break;
+            case EffectsSettled settled:
+                foreach (var done in effects.Where(e => e.Segment < settled.Below).ToArray())
+                {
+                    effects.Remove(done);
+                    book.EffectDone(done.Segment);
+                }
+
+                settledBelow = Math.Max(settledBelow, settled.Below);
                 break;
         }
     }
@@ -502,6 +524,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
                     {
                         effects.Remove(batch[i]);
                         book.EffectDone(batch[i].Segment);
+                        effectsDoneSinceMarker = true;
                     }
                 }
 

@@ -175,6 +175,10 @@ public sealed class TicketBook(string category, RandomMatcher matcher, TimeSpan 
 
     public void EffectDone(long segment) => Use(segment).Unsettled--;
 
+    /// <summary>The first segment with an effect not done yet, or <paramref name="tail"/> + 1 when every effect is done.</summary>
+    public long FirstUnsettled(long tail) =>
+        segments.Where(s => s.Value.Unsettled > 0).Select(s => s.Key).DefaultIfEmpty(tail + 1).Min();
+
     /// <summary>True when no live ticket and no pending effect needs the segment.</summary>
     public bool IsFree(long segment) => segments.GetValueOrDefault(segment) is null or { Live: 0, Unsettled: 0 };
 
