@@ -308,11 +308,16 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
                 book.Replay(finished, segment);
                 break;
             case EffectsSettled settled:
-                foreach (var done in effects.Where(e => e.Segment < settled.Below).ToArray())
+                effects.RemoveAll(effect =>
                 {
-                    effects.Remove(done);
-                    book.EffectDone(done.Segment);
-                }
+                    if (effect.Segment >= settled.Below)
+                    {
+                        return false;
+                    }
+
+                    book.EffectDone(effect.Segment);
+                    return true;
+                });
 
                 settledBelow = Math.Max(settledBelow, settled.Below);
                 break;
@@ -518,14 +523,12 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
             {
                 var batch = effects.ToArray();
                 var failures = await Task.WhenAll(batch.Select(RunAsync));
-                for (var i = 0; i < batch.Length; i++)
+                var done = new HashSet<PendingEffect>(batch.Where((_, i) => failures[i] is null), ReferenceEqualityComparer.Instance);
+                effects.RemoveAll(done.Contains);
+                foreach (var effect in done)
                 {
-                    if (failures[i] is null)
-                    {
-                        effects.Remove(batch[i]);
-                        book.EffectDone(batch[i].Segment);
-                        effectsDoneSinceMarker = true;
-                    }
+                    book.EffectDone(effect.Segment);
+                    effectsDoneSinceMarker = true;
                 }
 
                 if (failures.FirstOrDefault(f => f is not null) is { } failure)

@@ -22,6 +22,7 @@ public sealed class TicketBook(string category, RandomMatcher matcher, TimeSpan 
     private readonly Dictionary<Guid, FinishedTicket> finished = [];
     private readonly SortedSet<(DateTimeOffset VisibleUntil, long Seq, Guid UserId)> visibility = [];
     private readonly Dictionary<long, SegmentUse> segments = [];
+    private readonly SortedSet<long> unsettled = [];
 
     public int WaitingCount => waiting.Count;
 
@@ -171,13 +172,22 @@ public sealed class TicketBook(string category, RandomMatcher matcher, TimeSpan 
     }
 
     /// <summary>An effect recorded in <paramref name="segment"/> is pending: the segment stays until it is done.</summary>
-    public void EffectPending(long segment) => Use(segment).Unsettled++;
+    public void EffectPending(long segment)
+    {
+        Use(segment).Unsettled++;
+        unsettled.Add(segment);
+    }
 
-    public void EffectDone(long segment) => Use(segment).Unsettled--;
+    public void EffectDone(long segment)
+    {
+        if (--Use(segment).Unsettled == 0)
+        {
+            unsettled.Remove(segment);
+        }
+    }
 
     /// <summary>The first segment with an effect not done yet, or <paramref name="tail"/> + 1 when every effect is done.</summary>
-    public long FirstUnsettled(long tail) =>
-        segments.Where(s => s.Value.Unsettled > 0).Select(s => s.Key).DefaultIfEmpty(tail + 1).Min();
+    public long FirstUnsettled(long tail) => unsettled.Count == 0 ? tail + 1 : unsettled.Min;
 
     /// <summary>True when no live ticket and no pending effect needs the segment.</summary>
     public bool IsFree(long segment) => segments.GetValueOrDefault(segment) is null or { Live: 0, Unsettled: 0 };
@@ -185,7 +195,11 @@ public sealed class TicketBook(string category, RandomMatcher matcher, TimeSpan 
     /// <summary>True when no pending effect needs the segment (its live tickets can be carried away).</summary>
     public bool IsSettled(long segment) => segments.GetValueOrDefault(segment) is null or { Unsettled: 0 };
 
-    public void Drop(long segment) => segments.Remove(segment);
+    public void Drop(long segment)
+    {
+        segments.Remove(segment);
+        unsettled.Remove(segment);
+    }
 
     public static TicketEnqueued Enqueued(WaitingTicket t) => new(t.Seq, t.UserId, t.Nickname, t.Conditions, t.EnqueuedAt, t.ExpiresAt, t.RequestId);
 
