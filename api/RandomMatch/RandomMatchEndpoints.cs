@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Security.Claims;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
@@ -9,7 +10,7 @@ using Partner.RandomMatch;
 
 namespace Partner.Api.RandomMatch;
 
-public static class RandomMatchEndpoints
+public static partial class RandomMatchEndpoints
 {
     /// <summary>Optional request header: a retried PUT with the same key returns the ticket the first attempt created, never a second one.</summary>
     public const string IdempotencyKey = "Idempotency-Key";
@@ -54,8 +55,14 @@ public static class RandomMatchEndpoints
     }
 
     // Categories are UPPER_CASE in the catalog and case-insensitive on input; one spelling, one queue.
+    // A name that cannot be a category is refused here, without activating a queue grain for it.
     private static IRandomMatchQueueGrain Queue(IGrainFactory grains, string category) =>
-        grains.GetGrain<IRandomMatchQueueGrain>(category.ToUpperInvariant());
+        category.Length <= 64 && CategoryName().IsMatch(category)
+            ? grains.GetGrain<IRandomMatchQueueGrain>(category.ToUpperInvariant())
+            : throw Errors.Validation("category", "A category is a catalog name such as MEAL or STUDY.");
+
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_]*$")]
+    private static partial Regex CategoryName();
 }
 
 public sealed record TicketRequest(Dictionary<string, string[]?>? Conditions)

@@ -86,6 +86,8 @@ public sealed class RandomMatchTickets(QueueApi api) : IClassFixture<QueueApi>
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(problem.GetProperty("errors").TryGetProperty("category", out _), problem.ToString());
         Assert.Equal(HttpStatusCode.BadRequest, (await factory.CreateClient().GetAsync("/api/random-match/EXERCISE")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await factory.CreateClient().GetAsync("/api/random-match/not-a-category")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await factory.CreateClient().GetAsync($"/api/random-match/{new string('M', 65)}")).StatusCode);
     }
 
     [Fact]
