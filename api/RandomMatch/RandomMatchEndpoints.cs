@@ -43,7 +43,7 @@ public static partial class RandomMatchEndpoints
         }
 
         var conditions = request?.ToConditions() ?? ImmutableDictionary<string, ImmutableArray<string>>.Empty;
-        var result = await Queue(grains, category).Enqueue(me.Actor, conditions, idempotencyKey);
+        var result = await grains.GetGrain<IRandomMatchFrontGrain>(QueueKey(category)).Enqueue(me.Actor, conditions, idempotencyKey);
         var ticket = TicketDto.From(result.Ticket);
         return result.Created ? TypedResults.Created($"/api/random-match/{ticket.Category}", ticket) : TypedResults.Ok(ticket);
     }
@@ -54,11 +54,13 @@ public static partial class RandomMatchEndpoints
         return TypedResults.NoContent();
     }
 
+    private static IRandomMatchQueueGrain Queue(IGrainFactory grains, string category) => grains.GetGrain<IRandomMatchQueueGrain>(QueueKey(category));
+
     // Categories are UPPER_CASE in the catalog and case-insensitive on input; one spelling, one queue.
-    // A name that cannot be a category is refused here, without activating a queue grain for it.
-    private static IRandomMatchQueueGrain Queue(IGrainFactory grains, string category) =>
+    // A name that cannot be a category is refused here, without activating a grain for it.
+    private static string QueueKey(string category) =>
         category.Length <= 64 && CategoryName().IsMatch(category)
-            ? grains.GetGrain<IRandomMatchQueueGrain>(category.ToUpperInvariant())
+            ? category.ToUpperInvariant()
             : throw Errors.Validation("category", "A category is a catalog name such as MEAL or STUDY.");
 
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9_]*$")]

@@ -29,6 +29,19 @@ public sealed record TicketResult(
     [property: Id(0)] bool Created,
     [property: Id(1)] TicketView Ticket);
 
+/// <summary>One user's enqueue, as <see cref="IRandomMatchQueueGrain.EnqueueBatch"/> takes it.</summary>
+[GenerateSerializer, Immutable, Alias("partner.enqueue-request")]
+public sealed record EnqueueRequest(
+    [property: Id(0)] Actor User,
+    [property: Id(1)] ImmutableDictionary<string, ImmutableArray<string>> Conditions,
+    [property: Id(2)] string? RequestId);
+
+/// <summary>What became of one request of a batch: its ticket, or the rule it broke.</summary>
+[GenerateSerializer, Immutable, Alias("partner.enqueue-outcome")]
+public sealed record EnqueueOutcome(
+    [property: Id(0)] TicketResult? Result,
+    [property: Id(1)] DomainException? Error);
+
 /// <summary>The public face of a queue, plus the viewer's latest ticket when there is one.</summary>
 [GenerateSerializer, Immutable, Alias("partner.queue-view")]
 public sealed record QueueView(
@@ -55,6 +68,14 @@ public interface IRandomMatchQueueGrain : IGrainWithStringKey
     /// </summary>
     [Alias("enqueue")]
     Task<TicketResult> Enqueue(Actor user, ImmutableDictionary<string, ImmutableArray<string>> conditions, string? requestId = null);
+
+    /// <summary>
+    /// Several users' <see cref="Enqueue"/>s in one turn and one durable write, in order (each sees the ones
+    /// before it). A request that breaks a rule gets its error and changes nothing; when the write fails,
+    /// the whole batch fails with <c>unavailable</c>.
+    /// </summary>
+    [Alias("enqueue-batch")]
+    Task<ImmutableArray<EnqueueOutcome>> EnqueueBatch(ImmutableArray<EnqueueRequest> requests);
 
     /// <summary>Cancels the user's waiting ticket durably; <c>not-found</c> when none is waiting (already matched, expired or cancelled).</summary>
     [Alias("cancel")]

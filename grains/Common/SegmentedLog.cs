@@ -28,6 +28,9 @@ public sealed class SegmentedLog<T>(IGrainStorage storage, string kind, string k
 
     private List<T> TailItems => (tail.State ??= new LogSegment<T>()).Items;
 
+    /// <summary>The segment the next append will go to.</summary>
+    public long NextSegment => TailItems.Count >= segmentSize ? Tail + 1 : Tail;
+
     /// <summary>Reads the stored segments from <paramref name="head"/> on, in order, and positions the tail after them.</summary>
     public async Task<List<(long Number, List<T> Items)>> ReadFromAsync(long head)
     {

@@ -109,63 +109,98 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
     public async Task<TicketResult> Enqueue(Actor user, ImmutableDictionary<string, ImmutableArray<string>> conditions, string? requestId = null)
     {
-        var definition = EnsureUsable();
-        var chosen = catalog.Conditions(definition, conditions, randomOnly: true).Where(c => !c.Value.IsEmpty).ToImmutableDictionary();
+        var outcome = (await EnqueueBatch([new EnqueueRequest(user, conditions, requestId)]))[0];
+        return outcome.Error is { } error ? throw error : outcome.Result!;
+    }
+
+    public async Task<ImmutableArray<EnqueueOutcome>> EnqueueBatch(ImmutableArray<EnqueueRequest> requests)
+    {
+        EnsureUsable();
         var now = clock.GetUtcNow();
+        var segment = journal.NextSegment;
+        var events = new List<QueueEvent>();
+        var pending = new List<QueueEvent>();
+
+        // Memory runs ahead of storage only inside this turn: if the write below fails, the activation is
+        // refused ("broken") and dropped before anyone can see it; effects start only once it is durable.
+        var due = book.Due(now);
+        if (due.Count > 0)
+        {
+            var expired = new TicketsExpired(TicketBook.Members(due), now);
+            due.ForEach(ticket => book.EndWaiting(ticket, TicketStatus.Expired, null, now));
+            events.Add(expired);
+            pending.Add(expired);
+        }
+
+        var outcomes = new EnqueueOutcome[requests.Length];
+        for (var i = 0; i < requests.Length; i++)
+        {
+            try
+            {
+                outcomes[i] = new EnqueueOutcome(Plan(requests[i], now, segment, events, pending), null);
+            }
+            catch (DomainException error)
+            {
+                outcomes[i] = new EnqueueOutcome(null, error);
+            }
+        }
+
+        if (events.Count == 0)
+        {
+            return [.. outcomes];
+        }
+
+        await AppendAsync(events);
+        foreach (var effect in pending)
+        {
+            AddEffect(effect, segment);
+            if (effect is GroupMatched matched)
+            {
+                LogMatched(logger, Key, matched.MatchId, matched.Members.Length);
+            }
+        }
+
+        AfterChange();
+        await MaintainAsync();
+        return [.. outcomes];
+    }
+
+    /// <summary>One request of a batch: its rules, then its events, applied to memory (the batch's write follows).</summary>
+    private TicketResult Plan(EnqueueRequest request, DateTimeOffset now, long segment, List<QueueEvent> events, List<QueueEvent> pending)
+    {
+        var (user, conditions, requestId) = request;
+        var chosen = catalog.Conditions(category!, conditions, randomOnly: true).Where(c => !c.Value.IsEmpty).ToImmutableDictionary();
         if (requestId is not null && book.Answered(user.UserId, requestId, now) is { } answered)
         {
             return new TicketResult(false, answered);
         }
 
-        if (book.TryGetWaiting(user.UserId, out var current) && current.ExpiresAt > now)
+        if (book.TryGetWaiting(user.UserId, out var current))
         {
             return RandomMatcher.SameConditions(current, matcher.Masks(chosen))
                 ? new TicketResult(false, book.View(current, TicketStatus.Waiting, null))
                 : throw Errors.RandomMatchAlreadyWaiting();
         }
 
-        // Plan without touching memory: tickets past their deadline expire in the same write and are never picked.
-        var due = book.Due(now);
-        var ticket = matcher.Ticket(nextSeq, user.UserId, user.Nickname, chosen, now, now + options.TicketLifetime, requestId);
-        var group = matcher.FindGroup(ticket, due.Count == 0 ? null : t => t.ExpiresAt > now);
-        var expired = due.Count == 0 ? null : new TicketsExpired(TicketBook.Members(due), now);
-        var matched = group is null ? null : Matched(group, now);
-        var events = new List<QueueEvent>(3);
-        if (expired is not null)
-        {
-            events.Add(expired);
-        }
-
-        events.Add(TicketBook.Enqueued(ticket));
-        if (matched is not null)
-        {
-            events.Add(matched);
-        }
-
-        var segment = await AppendAsync(events);
-        nextSeq = ticket.Seq + 1;
-        if (expired is not null)
-        {
-            ApplyExpired(expired, segment);
-        }
-
+        var ticket = matcher.Ticket(nextSeq++, user.UserId, user.Nickname, chosen, now, now + options.TicketLifetime, requestId);
         ticket.Home = segment;
-        TicketView view;
-        if (matched is null)
+        events.Add(TicketBook.Enqueued(ticket));
+        if (matcher.FindGroup(ticket) is not { } group)
         {
             book.AddWaiting(ticket, toMatcher: true);
-            view = book.View(ticket, TicketStatus.Waiting, null);
-        }
-        else
-        {
-            ApplyMatched(matched, segment, ticket);
-            view = book.View(ticket, TicketStatus.Matched, matched.MatchId);
-            LogMatched(logger, Key, matched.MatchId, matched.Members.Length);
+            return new TicketResult(true, book.View(ticket, TicketStatus.Waiting, null));
         }
 
-        AfterChange();
-        await MaintainAsync();
-        return new TicketResult(true, view);
+        var matched = Matched(group, now);
+        foreach (var member in group.Where(m => m != ticket))
+        {
+            book.EndWaiting(member, TicketStatus.Matched, matched.MatchId, now);
+        }
+
+        book.Finish(ticket, TicketStatus.Matched, matched.MatchId, now);
+        events.Add(matched);
+        pending.Add(matched);
+        return new TicketResult(true, book.View(ticket, TicketStatus.Matched, matched.MatchId));
     }
 
     public async Task Cancel(Guid userId)

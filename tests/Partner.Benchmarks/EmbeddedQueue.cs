@@ -22,6 +22,9 @@ public sealed class EmbeddedQueue(IHost host, StorageTally tally) : IAsyncDispos
 
     public IRandomMatchQueueGrain Queue => host.Services.GetRequiredService<IGrainFactory>().GetGrain<IRandomMatchQueueGrain>(BenchCategory.Name);
 
+    /// <summary>Where the API sends enqueues: it batches them into the queue grain.</summary>
+    public IRandomMatchFrontGrain Front => host.Services.GetRequiredService<IGrainFactory>().GetGrain<IRandomMatchFrontGrain>(BenchCategory.Name);
+
     /// <summary>The grain storage behind the queue's journal (and every other grain's state).</summary>
     public string Storage => ((TallyingGrainStorage)host.Services.GetRequiredKeyedService<IGrainStorage>(StorageName)).Inner;
 

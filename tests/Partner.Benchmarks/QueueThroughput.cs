@@ -46,7 +46,7 @@ public sealed class QueueThroughput
     /// <summary>Enqueues batches of tickets until at least <paramref name="target"/> wait; returns the waiting count and the tickets it took.</summary>
     public async Task<(int Waiting, int Enqueued)> PreloadAsync(EmbeddedQueue queue, int target, CancellationToken cancellationToken)
     {
-        var grain = queue.Queue;
+        var grain = queue.Front;
         var waiting = await queue.WaitingAsync();
         var enqueued = 0;
         while (waiting < target)
@@ -77,7 +77,7 @@ public sealed class QueueThroughput
     /// <summary>K callers enqueue the tickets, each once; waiting counts are read from the queue before and after.</summary>
     public static async Task<QueueStream> RunAsync(EmbeddedQueue queue, QueueTicket[] tickets, int workers, CancellationToken cancellationToken)
     {
-        var grain = queue.Queue;
+        var grain = queue.Front;
         var before = await queue.WaitingAsync();
         var written = queue.Tally.Read();
         var load = await ClosedLoop.RunCountAsync(workers, tickets.Length, async (_, i, _) =>
