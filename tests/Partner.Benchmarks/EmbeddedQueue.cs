@@ -86,6 +86,25 @@ public sealed class EmbeddedQueue(IHost host, StorageTally tally) : IAsyncDispos
         }
     }
 
+    /// <summary>Waits until storage has been quiet for a while; returns when its last write happened, measured from <paramref name="started"/>.</summary>
+    public async Task<TimeSpan> LastWriteAfterAsync(long started, CancellationToken cancellationToken)
+    {
+        var last = tally.Read();
+        var lastChange = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(lastChange) < TimeSpan.FromMilliseconds(300))
+        {
+            await Task.Delay(10, cancellationToken);
+            var now = tally.Read();
+            if (now != last)
+            {
+                last = now;
+                lastChange = Stopwatch.GetTimestamp();
+            }
+        }
+
+        return Stopwatch.GetElapsedTime(started, lastChange);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await SettleAsync(CancellationToken.None);

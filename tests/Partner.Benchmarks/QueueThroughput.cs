@@ -8,8 +8,11 @@ namespace Partner.Benchmarks;
 public sealed record QueueTicket(Actor User, ImmutableDictionary<string, ImmutableArray<string>> Conditions);
 
 /// <summary>A fixed stream of calls into one queue, the queue around it, and the grain-storage traffic during it.</summary>
-public sealed record QueueStream(LoadResult Load, int WaitingBefore, int WaitingAfter, StorageCounts Storage = default)
+public sealed record QueueStream(LoadResult Load, int WaitingBefore, int WaitingAfter, StorageCounts Storage = default, TimeSpan? EffectsDoneAfter = null)
 {
+    /// <summary>Tickets per second counted until the last write of the groups' effects (matches, points, alarms), not only until the last answer.</summary>
+    public double? RateWithEffects => EffectsDoneAfter is { } done && done > TimeSpan.Zero ? Load.Total / done.TotalSeconds : null;
+
     public const string Matched = "MATCHED (formed a group)";
     public const string Waiting = "WAITING";
 
@@ -80,6 +83,7 @@ public sealed class QueueThroughput
         var grain = queue.Front;
         var before = await queue.WaitingAsync();
         var written = queue.Tally.Read();
+        var started = Stopwatch.GetTimestamp();
         var load = await ClosedLoop.RunCountAsync(workers, tickets.Length, async (_, i, _) =>
         {
             var result = await grain.Enqueue(tickets[i].User, tickets[i].Conditions);
@@ -87,7 +91,8 @@ public sealed class QueueThroughput
                 : result.Ticket.Status == TicketStatus.Matched ? Outcome.Ok(QueueStream.Matched)
                 : Outcome.Ok(QueueStream.Waiting);
         }, cancellationToken);
-        return new QueueStream(load, before, await queue.WaitingAsync(), queue.Tally.Read() - written);
+        var effectsDone = await queue.LastWriteAfterAsync(started, cancellationToken);
+        return new QueueStream(load, before, await queue.WaitingAsync(), queue.Tally.Read() - written, effectsDone);
     }
 
     /// <summary>K callers each ask the queue for its waiting count: a read-only call that does no work, the floor of a grain call.</summary>
