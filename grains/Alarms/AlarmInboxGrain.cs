@@ -5,9 +5,9 @@ using Orleans.Storage;
 namespace Partner.Alarms;
 
 /// <summary>
-/// A user's alarms. They are stored in pages of <see cref="PageSize"/> (a <see cref="SegmentedLog{T}"/>), so
-/// raising one rewrites the newest page only, however full the inbox is; a page is dropped once all its
-/// alarms are beyond the newest <see cref="Capacity"/>.
+/// A user's alarms. The newest (fewer than <see cref="PageSize"/>) live in the inbox's own row; full pages move
+/// to a <see cref="SegmentedLog{T}"/>. Raising one rewrites that small row, however full the inbox is; a page is
+/// dropped once all its alarms are beyond the newest <see cref="Capacity"/>.
 /// </summary>
 public sealed partial class AlarmInboxGrain(
     [PersistentState("inbox")] IPersistentState<AlarmInboxState> state,
@@ -31,7 +31,7 @@ public sealed partial class AlarmInboxGrain(
 
     private const string StorageName = "Default";
 
-    /// <summary>Stored alarms oldest first with their page: the newest <see cref="Capacity"/>, plus older ones sharing a page with them.</summary>
+    /// <summary>Alarms in full pages, oldest first with their page: the newest <see cref="Capacity"/>, plus older ones sharing a page with them.</summary>
     private readonly List<(long Page, AlarmEntry Entry)> stored = [];
     private readonly Dictionary<Guid, AlarmEntry> byId = [];
     private SegmentedLog<AlarmEntry> pages = null!;
@@ -45,12 +45,26 @@ public sealed partial class AlarmInboxGrain(
     {
         pages = new SegmentedLog<AlarmEntry>(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageName), PageKind, UserId.ToString("N"), PageSize);
         lastSeq = state.State.LastSeq;
-        foreach (var (page, entries) in await pages.ReadFromAsync(state.State.HeadPage))
+
+        // Every raise writes this row, and pages only follow full rows: no row, no pages — nothing more to read.
+        if (state.RecordExists)
         {
-            foreach (var entry in entries)
+            foreach (var (page, entries) in await pages.ReadFromAsync(state.State.HeadPage))
             {
-                Keep(page, entry);
+                foreach (var entry in entries)
+                {
+                    Keep(page, entry);
+                }
             }
+        }
+
+        // A crash between writing a full page and clearing the row leaves its alarms in both: the page wins.
+        var paged = stored.Count > 0 ? stored[^1].Entry.Seq : 0;
+        state.State.Recent.RemoveAll(entry => entry.Seq <= paged);
+        foreach (var entry in state.State.Recent)
+        {
+            byId[entry.Draft.AlarmId] = entry;
+            lastSeq = Math.Max(lastSeq, entry.Seq);
         }
     }
 
@@ -62,19 +76,34 @@ public sealed partial class AlarmInboxGrain(
         }
 
         var entry = new AlarmEntry(lastSeq + 1, clock.GetUtcNow(), Bounded(alarm));
-        long page;
-        try
+        var recent = state.State.Recent;
+        if (recent.Count + 1 >= PageSize)
         {
-            page = await pages.AppendAsync([entry]);
+            long page;
+            try
+            {
+                page = await pages.AppendAsync([.. recent, entry]);
+            }
+            catch (Exception ex) when (ex is not DomainException)
+            {
+                // The page may or may not have been written: only a fresh activation knows.
+                GrainContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationError, "An inbox page write failed."));
+                throw Errors.Unavailable();
+            }
+
+            recent.ForEach(moved => stored.Add((page, moved)));
+            stored.Add((page, entry));
+            recent.Clear();
         }
-        catch (Exception ex) when (ex is not DomainException)
+        else
         {
-            // The page may or may not have been written: only a fresh activation knows.
-            GrainContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationError, "An inbox page write failed."));
-            throw Errors.Unavailable();
+            recent.Add(entry);
         }
 
-        Keep(page, entry);
+        byId[entry.Draft.AlarmId] = entry;
+        lastSeq = entry.Seq;
+        state.State.LastSeq = lastSeq;
+        await state.WriteOrRefuseAsync(this);
         LogRaised(logger, UserId, entry.Draft.Type, entry.Seq);
         await DropOldPagesAsync();
         return entry.Seq;
@@ -114,7 +143,7 @@ public sealed partial class AlarmInboxGrain(
         await state.WriteOrRefuseAsync(this);
     }
 
-    private IEnumerable<AlarmEntry> Kept() => stored.Select(s => s.Entry).Where(entry => entry.Seq >= OldestKeptSeq);
+    private IEnumerable<AlarmEntry> Kept() => stored.Select(s => s.Entry).Concat(state.State.Recent).Where(entry => entry.Seq >= OldestKeptSeq);
 
     private void Keep(long page, AlarmEntry entry)
     {

@@ -1,17 +1,20 @@
 namespace Partner.Alarms;
 
-/// <summary>An inbox's own small row; the alarms themselves live in pages of a <see cref="SegmentedLog{T}"/>.</summary>
+/// <summary>An inbox's own row: its newest alarms inline, and where its older, full pages are.</summary>
 [GenerateSerializer, Alias("partner.alarm-inbox-state")]
 public sealed class AlarmInboxState
 {
-    /// <summary>A floor for the last seq handed out (the newest page holds the true one), so no seq is ever reused.</summary>
+    /// <summary>A floor for the last seq handed out, so no seq is ever reused.</summary>
     [Id(1)] public long LastSeq { get; set; }
 
     /// <summary>Every alarm with a seq up to this one is read: marking read always covers a prefix of the seqs.</summary>
     [Id(2)] public long ReadThrough { get; set; }
 
-    /// <summary>The oldest page still stored; older pages held only alarms beyond the capacity.</summary>
+    /// <summary>The oldest full page still stored; older pages held only alarms beyond the capacity.</summary>
     [Id(3)] public long HeadPage { get; set; }
+
+    /// <summary>The newest alarms, oldest first, fewer than a page: written with this row, moved to a page when full.</summary>
+    [Id(4)] public List<AlarmEntry> Recent { get; set; } = [];
 }
 
 /// <summary>A raised alarm: what the raiser sent, under which seq, and when.</summary>
