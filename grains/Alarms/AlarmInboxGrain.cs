@@ -79,17 +79,7 @@ public sealed partial class AlarmInboxGrain(
         var recent = state.State.Recent;
         if (recent.Count + 1 >= PageSize)
         {
-            long page;
-            try
-            {
-                page = await pages.AppendAsync([.. recent, entry]);
-            }
-            catch (Exception ex) when (ex is not DomainException)
-            {
-                // The page may or may not have been written: only a fresh activation knows.
-                GrainContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationError, "An inbox page write failed."));
-                throw Errors.Unavailable();
-            }
+            var page = await this.WriteOrRefuseAsync(() => pages.AppendAsync([.. recent, entry]));
 
             recent.ForEach(moved => stored.Add((page, moved)));
             stored.Add((page, entry));

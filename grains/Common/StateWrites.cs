@@ -7,15 +7,28 @@ public static class StateWrites
     /// dropped so the next call reloads the truth, and the caller gets <c>unavailable</c> (503)
     /// instead of a storage exception that could not cross the grain boundary anyway.
     /// </summary>
-    public static async Task WriteOrRefuseAsync<T>(this IPersistentState<T> state, IGrainBase grain)
+    public static Task WriteOrRefuseAsync<T>(this IPersistentState<T> state, IGrainBase grain) =>
+        grain.WriteOrRefuseAsync(async () =>
+        {
+            await state.WriteStateAsync();
+            return true;
+        });
+
+    /// <summary>
+    /// Runs a storage write of the grain's (a state, a log append); when it fails, the activation is dropped —
+    /// the write may or may not have landed, only a fresh activation reading storage knows — and the caller
+    /// gets <c>unavailable</c> (503).
+    /// </summary>
+    public static async Task<T> WriteOrRefuseAsync<T>(this IGrainBase grain, Func<Task<T>> write, Action<Exception>? failed = null)
     {
         try
         {
-            await state.WriteStateAsync();
+            return await write();
         }
         catch (Exception ex) when (ex is not DomainException)
         {
-            grain.GrainContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationError, "A state write failed; memory is ahead of storage."));
+            failed?.Invoke(ex);
+            grain.GrainContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationError, "A storage write failed; memory may be ahead of storage."));
             throw Errors.Unavailable();
         }
     }

@@ -287,29 +287,23 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
             throw Errors.Unavailable();
         }
 
-        try
+        // Rides along with the command's own write, ahead of its events: a replay then skips the effects
+        // recorded before it that were done.
+        var below = book.FirstUnsettled(journal.Tail);
+        if (below > settledBelow || effectsDoneSinceMarker)
         {
-            // Rides along with the command's own write, ahead of its events: a replay then skips the effects
-            // recorded before it that were done.
-            var below = book.FirstUnsettled(journal.Tail);
-            if (below > settledBelow || effectsDoneSinceMarker)
-            {
-                events = [new EffectsSettled(below), .. events];
-                effectsDoneSinceMarker = false;
-            }
-
-            var segment = await journal.AppendAsync(events);
-            settledBelow = Math.Max(settledBelow, below);
-            return segment;
+            events = [new EffectsSettled(below), .. events];
+            effectsDoneSinceMarker = false;
         }
-        catch (Exception ex)
+
+        // Calls already queued behind this one must not see memory that storage may not have.
+        var segment = await this.WriteOrRefuseAsync(() => journal.AppendAsync(events), failed: ex =>
         {
-            // The write may or may not have landed: only a fresh activation, replaying storage, knows.
             broken = true;
             LogJournalWriteFailed(logger, ex, Key);
-            GrainContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationError, "A journal write failed."));
-            throw Errors.Unavailable();
-        }
+        });
+        settledBelow = Math.Max(settledBelow, below);
+        return segment;
     }
 
     private GroupMatched Matched(WaitingTicket[] group, DateTimeOffset now) =>
