@@ -16,9 +16,8 @@ public sealed record PendingAlarm(
 /// </summary>
 public sealed partial class AlarmOutbox(Grain owner, IGrainFactory grains, Func<List<PendingAlarm>> pending, ILogger logger)
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
     private IGrainTimer? timer;
-    private TimeSpan backoff;
+    private readonly RetryBackoff backoff = new();
 
     /// <summary>True when delivered alarms were removed in memory but storage still lists them.</summary>
     public bool HasUnsavedDeliveries { get; private set; }
@@ -50,14 +49,14 @@ public sealed partial class AlarmOutbox(Grain owner, IGrainFactory grains, Func<
             }
             catch (Exception ex)
             {
-                backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
-                LogDeliveryFailed(logger, ex, item.Alarm.AlarmId, item.Recipient, backoff);
-                timer = owner.RegisterGrainTimer(DeliverAsync, backoff, Timeout.InfiniteTimeSpan);
+                var delay = backoff.Next();
+                LogDeliveryFailed(logger, ex, item.Alarm.AlarmId, item.Recipient, delay);
+                timer = owner.RegisterGrainTimer(DeliverAsync, delay, Timeout.InfiniteTimeSpan);
                 return;
             }
         }
 
-        backoff = TimeSpan.Zero;
+        backoff.Reset();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alarm {AlarmId} for {Recipient} not delivered; retrying in {Backoff}")]

@@ -31,7 +31,6 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     public const string JournalKind = "partner-rmq-segment";
 
     private static readonly TimeSpan WakePeriod = TimeSpan.FromMinutes(1);
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
     private readonly IPersistentState<RandomQueueState> state;
     private readonly CategoryCatalog catalog;
@@ -55,7 +54,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     private DateTimeOffset? armedFor;
     private IGrainTimer? effectsTimer;
     private bool draining;
-    private TimeSpan backoff;
+    private readonly RetryBackoff backoff = new();
 
     public RandomMatchQueueGrain(
         [PersistentState("queue")] IPersistentState<RandomQueueState> state,
@@ -562,14 +561,14 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
                 if (failures.FirstOrDefault(f => f is not null) is { } failure)
                 {
-                    backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
-                    LogEffectFailed(logger, failure, Key, backoff);
-                    effectsTimer = this.RegisterGrainTimer(DrainEffectsAsync, new GrainTimerCreationOptions(backoff, Timeout.InfiniteTimeSpan) { Interleave = true });
+                    var delay = backoff.Next();
+                    LogEffectFailed(logger, failure, Key, delay);
+                    effectsTimer = this.RegisterGrainTimer(DrainEffectsAsync, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { Interleave = true });
                     return;
                 }
             }
 
-            backoff = TimeSpan.Zero;
+            backoff.Reset();
         }
         finally
         {
