@@ -44,7 +44,6 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     private RandomMatcher matcher = null!;
     private TicketBook book = null!;
     private SegmentedLog<QueueEvent> journal = null!;
-    private long head;
     private long nextSeq;
     private long settledBelow;
     private bool effectsDoneSinceMarker;
@@ -83,9 +82,8 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         matcher = new RandomMatcher(definition);
         book = new TicketBook(definition.Name, matcher, options.FinishedTicketRetention, clock);
         journal = new SegmentedLog<QueueEvent>(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageName), JournalKind, definition.Name, options.SegmentEvents);
-        head = state.State.Head;
         nextSeq = state.State.NextSeq;
-        var stored = await journal.ReadFromAsync(head);
+        var stored = await journal.ReadFromAsync(state.State.Head);
         foreach (var (number, segment) in stored)
         {
             foreach (var recorded in segment)
@@ -126,7 +124,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         if (due.Count > 0)
         {
             var expired = new TicketsExpired(TicketBook.Members(due), now);
-            due.ForEach(ticket => book.EndWaiting(ticket, TicketStatus.Expired, null, now));
+            End(expired);
             events.Add(expired);
             pending.Add(expired);
         }
@@ -191,11 +189,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         }
 
         var matched = Matched(group, now);
-        foreach (var member in group.Where(m => m != ticket))
-        {
-            book.EndWaiting(member, TicketStatus.Matched, matched.MatchId, now);
-        }
-
+        End(matched);
         book.Finish(ticket, TicketStatus.Matched, matched.MatchId, now);
         events.Add(matched);
         pending.Add(matched);
@@ -240,7 +234,8 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
             try
             {
                 var segment = await AppendAsync([expired]);
-                ApplyExpired(expired, segment);
+                End(expired);
+                AddEffect(expired, segment);
                 LogExpired(logger, Key, due.Count);
             }
             catch (DomainException)
@@ -321,16 +316,12 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
                 book.AddWaiting(ticket, toMatcher: false);
                 nextSeq = Math.Max(nextSeq, enqueued.Seq + 1);
                 break;
-            case GroupMatched matched:
-                EndReplayed(matched.Members.Select(m => m.Seq), TicketStatus.Matched, matched.MatchId, matched.At);
-                AddEffect(matched, segment);
+            case GroupMatched or TicketsExpired:
+                End(recorded, fromMatcher: false);
+                AddEffect(recorded, segment);
                 break;
-            case TicketCancelled cancelled:
-                EndReplayed([cancelled.Seq], TicketStatus.Cancelled, null, cancelled.At);
-                break;
-            case TicketsExpired expired:
-                EndReplayed(expired.Tickets.Select(t => t.Seq), TicketStatus.Expired, null, expired.At);
-                AddEffect(expired, segment);
+            case TicketCancelled:
+                End(recorded, fromMatcher: false);
                 break;
             case TicketFinished finished:
                 book.Replay(finished, segment);
@@ -349,18 +340,6 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
                 settledBelow = Math.Max(settledBelow, settled.Below);
                 break;
-        }
-    }
-
-    private void EndReplayed(IEnumerable<long> seqs, TicketStatus status, Guid? matchId, DateTimeOffset at)
-    {
-        foreach (var seq in seqs)
-        {
-            // A ticket whose enqueue record was compacted away had ended before; nothing to undo.
-            if (book.BySeq(seq) is { } ticket)
-            {
-                book.EndWaiting(ticket, status, matchId, at, fromMatcher: false);
-            }
         }
     }
 
@@ -389,40 +368,32 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         if (groups.Count > 0)
         {
             var segment = await journal.AppendAsync(groups);
-            groups.ForEach(matched => ApplyMatched(matched, segment, newcomer: null, fromMatcher: false));
+            foreach (var matched in groups)
+            {
+                End(matched, fromMatcher: false);
+                AddEffect(matched, segment);
+            }
         }
     }
 
-    private void ApplyMatched(GroupMatched matched, long segment, WaitingTicket? newcomer, bool fromMatcher = true)
+    /// <summary>Ends, in memory, the tickets an event ends (matched, expired, cancelled); tickets already gone are skipped.</summary>
+    private void End(QueueEvent ending, bool fromMatcher = true)
     {
-        foreach (var member in matched.Members)
+        var (seqs, status, matchId, at) = ending switch
         {
-            if (book.BySeq(member.Seq) is { } ticket)
+            GroupMatched matched => (matched.Members.Select(m => m.Seq), TicketStatus.Matched, (Guid?)matched.MatchId, matched.At),
+            TicketsExpired expired => (expired.Tickets.Select(t => t.Seq), TicketStatus.Expired, null, expired.At),
+            TicketCancelled cancelled => ([cancelled.Seq], TicketStatus.Cancelled, null, cancelled.At),
+            _ => throw new ArgumentException($"{ending.GetType().Name} ends no ticket.", nameof(ending)),
+        };
+        foreach (var seq in seqs)
+        {
+            // A ticket whose enqueue record was compacted away had ended before; nothing to undo.
+            if (book.BySeq(seq) is { } ticket)
             {
-                book.EndWaiting(ticket, TicketStatus.Matched, matched.MatchId, matched.At, fromMatcher);
+                book.EndWaiting(ticket, status, matchId, at, fromMatcher);
             }
         }
-
-        if (newcomer is not null)
-        {
-            newcomer.Home = segment;
-            book.Finish(newcomer, TicketStatus.Matched, matched.MatchId, matched.At);
-        }
-
-        AddEffect(matched, segment);
-    }
-
-    private void ApplyExpired(TicketsExpired expired, long segment)
-    {
-        foreach (var member in expired.Tickets)
-        {
-            if (book.BySeq(member.Seq) is { } ticket)
-            {
-                book.EndWaiting(ticket, TicketStatus.Expired, null, expired.At);
-            }
-        }
-
-        AddEffect(expired, segment);
     }
 
     private void AddEffect(QueueEvent effect, long segment)
@@ -490,6 +461,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     private async Task CompactAsync()
     {
         book.Prune(clock.GetUtcNow());
+        var head = state.State.Head;
         var newHead = head;
         while (newHead < journal.Tail && book.IsFree(newHead))
         {
@@ -502,12 +474,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         {
             var (waiting, finished) = book.LivingIn(newHead);
             var segment = await AppendAsync([.. waiting.Select(TicketBook.Enqueued), .. finished.Select(TicketBook.Snapshot)]);
-            foreach (var ticket in waiting)
-            {
-                book.MoveTo(ticket, segment);
-            }
-
-            foreach (var ticket in finished)
+            foreach (var ticket in waiting.Concat<IJournalResident>(finished))
             {
                 book.MoveTo(ticket, segment);
             }
@@ -523,9 +490,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         state.State.Head = newHead;
         state.State.NextSeq = nextSeq;
         await state.WriteOrRefuseAsync(this);
-        var oldHead = head;
-        head = newHead;
-        for (var number = oldHead; number < newHead; number++)
+        for (var number = head; number < newHead; number++)
         {
             book.Drop(number);
             try

@@ -5,7 +5,7 @@ using Partner.Catalog;
 namespace Partner.RandomMatch;
 
 /// <summary>A waiting ticket as the queue and its matcher hold it in memory.</summary>
-public sealed class WaitingTicket
+public sealed class WaitingTicket : IJournalResident
 {
     public required long Seq { get; init; }
     public required Guid UserId { get; init; }

@@ -2,8 +2,15 @@ using System.Collections.Immutable;
 
 namespace Partner.RandomMatch;
 
+/// <summary>A ticket whose records live in one journal segment, which must stay until they move on.</summary>
+public interface IJournalResident
+{
+    /// <summary>The journal segment holding the ticket's latest records.</summary>
+    long Home { get; set; }
+}
+
 /// <summary>A finished ticket its owner can still see (and a retried request still finds) until <see cref="VisibleUntil"/>.</summary>
-public sealed record FinishedTicket(Guid UserId, long Seq, TicketView View, string? RequestId, DateTimeOffset EndedAt, DateTimeOffset VisibleUntil)
+public sealed record FinishedTicket(Guid UserId, long Seq, TicketView View, string? RequestId, DateTimeOffset EndedAt, DateTimeOffset VisibleUntil) : IJournalResident
 {
     /// <summary>The journal segment whose records this ticket needs kept.</summary>
     public long Home { get; set; }
@@ -157,14 +164,7 @@ public sealed class TicketBook(string category, RandomMatcher matcher, TimeSpan 
     public (WaitingTicket[] Waiting, FinishedTicket[] Finished) LivingIn(long segment) =>
         ([.. waiting.Values.Where(t => t.Home == segment).OrderBy(t => t.Seq)], [.. finished.Values.Where(f => f.Home == segment)]);
 
-    public void MoveTo(WaitingTicket ticket, long segment)
-    {
-        Use(ticket.Home).Live--;
-        ticket.Home = segment;
-        Use(segment).Live++;
-    }
-
-    public void MoveTo(FinishedTicket ticket, long segment)
+    public void MoveTo(IJournalResident ticket, long segment)
     {
         Use(ticket.Home).Live--;
         ticket.Home = segment;
