@@ -18,7 +18,6 @@ builder.AddPartnerProblemDetails();
 builder.AddPartnerAuth();
 builder.AddPartnerRateLimits();
 builder.AddPartnerHealthChecks();
-builder.AddPartnerSchoolTime();
 builder.Services.AddValidation();
 builder.Services.AddOpenApi();
 

@@ -33,15 +33,9 @@ public static class UserEndpoints
     }
 
     private static async Task<Ok<ActivityScoreDto>> ActivityScore(
-        string? category, string? from, string? to, CurrentUser me, IGrainFactory grains, SchoolTime school)
+        string? category, string? from, string? to, CurrentUser me, IGrainFactory grains)
     {
-        var start = school.ParseInstant("from", from);
-        var end = school.ParseInstant("to", to);
-        if (start > end)
-        {
-            throw Errors.Validation("from", "from is not after to.");
-        }
-
+        var (start, end) = (QueryTime.Parse("from", from), QueryTime.Parse("to", to));
         var score = await grains.GetGrain<IUserActivityGrain>(me.UserId).Score(string.IsNullOrWhiteSpace(category) ? null : category, start, end);
         return TypedResults.Ok(new ActivityScoreDto(score));
     }

@@ -1,5 +1,11 @@
 namespace Partner.Matches;
 
+/// <summary>One end of a time window: an instant, or a calendar date meaning the start of that day in the school's time zone.</summary>
+[GenerateSerializer, Immutable, Alias("partner.time-bound")]
+public sealed record TimeBound(
+    [property: Id(0)] DateTimeOffset? Instant,
+    [property: Id(1)] DateOnly? Date);
+
 /// <summary>A match as it appears in a member's history.</summary>
 [GenerateSerializer, Immutable, Alias("partner.match-record")]
 public sealed record MatchRecord(
@@ -23,9 +29,12 @@ public interface IUserActivityGrain : IGrainWithGuidKey
     [Alias("add-points")]
     Task AddPoints(string key, string category, int points);
 
-    /// <summary>Sum of the points earned in [<paramref name="from"/>, <paramref name="to"/>), optionally in one category.</summary>
+    /// <summary>
+    /// Sum of the points earned in [<paramref name="from"/>, <paramref name="to"/>), optionally in one category;
+    /// <c>validation</c> naming <c>from</c> when it is after <paramref name="to"/>.
+    /// </summary>
     [Alias("score")]
-    Task<long> Score(string? category, DateTimeOffset? from, DateTimeOffset? to);
+    Task<long> Score(string? category, TimeBound? from, TimeBound? to);
 
     /// <summary>My matches, newest first, optionally filtered.</summary>
     [Alias("matches")]

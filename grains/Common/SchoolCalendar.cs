@@ -17,9 +17,15 @@ public sealed class SchoolCalendar(IOptions<SchoolOptions> options, TimeProvider
 
     public DateOnly Today() => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(clock.GetUtcNow(), zone).DateTime);
 
+    /// <summary>The first instant of <paramref name="date"/> there (after the gap when the day starts inside a clock change).</summary>
     public DateTimeOffset StartOf(DateOnly date)
     {
         var local = date.ToDateTime(TimeOnly.MinValue);
+        while (zone.IsInvalidTime(local))
+        {
+            local = local.AddMinutes(15);
+        }
+
         return new DateTimeOffset(local, zone.GetUtcOffset(local));
     }
 }

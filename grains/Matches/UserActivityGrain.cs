@@ -4,6 +4,7 @@ namespace Partner.Matches;
 
 public sealed partial class UserActivityGrain(
     [PersistentState("activity")] IPersistentState<UserActivityState> state,
+    SchoolCalendar calendar,
     TimeProvider clock,
     ILogger<UserActivityGrain> logger) : Grain, IUserActivityGrain
 {
@@ -50,10 +51,20 @@ public sealed partial class UserActivityGrain(
         await SaveAsync();
     }
 
-    public Task<long> Score(string? category, DateTimeOffset? from, DateTimeOffset? to) =>
-        Task.FromResult(state.State.Points
-            .Where(p => InCategory(p.Category, category) && (from is null || p.At >= from) && (to is null || p.At < to))
+    public Task<long> Score(string? category, TimeBound? from, TimeBound? to)
+    {
+        var (start, end) = (Resolve(from), Resolve(to));
+        if (start > end)
+        {
+            throw Errors.Validation("from", "from is not after to.");
+        }
+
+        return Task.FromResult(state.State.Points
+            .Where(p => InCategory(p.Category, category) && (start is null || p.At >= start) && (end is null || p.At < end))
             .Sum(p => (long)p.Points));
+    }
+
+    private DateTimeOffset? Resolve(TimeBound? bound) => bound?.Date is { } date ? calendar.StartOf(date) : bound?.Instant;
 
     public Task<Page<MatchRecord>> Matches(string? category, MatchMethod? method, int page, int size)
     {
