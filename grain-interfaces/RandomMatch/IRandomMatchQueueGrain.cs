@@ -58,21 +58,9 @@ public sealed record QueueView(
 public interface IRandomMatchQueueGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Puts the user's ticket in the queue, durably, and forms a group at once when the ticket completes one
-    /// (the ticket then comes back MATCHED with its match id). Conditions use only the category's dimensions
-    /// matched in random matching (else <c>validation</c>); a missing or empty dimension accepts any value.
-    /// The same conditions already waiting return <c>Created = false</c>; different ones are
-    /// <c>random-match.already-waiting</c>. A <paramref name="requestId"/> (the client's idempotency key) that
-    /// created the user's current or recently finished ticket returns that ticket (<c>Created = false</c>), so a
-    /// request retried after a lost answer never queues, or matches, the user twice.
-    /// </summary>
-    [Alias("enqueue")]
-    Task<TicketResult> Enqueue(Actor user, ImmutableDictionary<string, ImmutableArray<string>> conditions, string? requestId = null);
-
-    /// <summary>
-    /// Several users' <see cref="Enqueue"/>s in one turn and one durable write, in order (each sees the ones
-    /// before it). A request that breaks a rule gets its error and changes nothing; when the write fails,
-    /// the whole batch fails with <c>unavailable</c>.
+    /// Several users' enqueues (see <see cref="IRandomMatchFrontGrain.Enqueue"/>, the way in) in one turn and one
+    /// durable write, in order (each sees the ones before it). A request that breaks a rule gets its error and
+    /// changes nothing; when the write fails, the whole batch fails with <c>unavailable</c>.
     /// </summary>
     [Alias("enqueue-batch")]
     Task<ImmutableArray<EnqueueOutcome>> EnqueueBatch(ImmutableArray<EnqueueRequest> requests);

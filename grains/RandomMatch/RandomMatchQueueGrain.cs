@@ -104,12 +104,6 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         return Task.CompletedTask;
     }
 
-    public async Task<TicketResult> Enqueue(Actor user, ImmutableDictionary<string, ImmutableArray<string>> conditions, string? requestId = null)
-    {
-        var outcome = (await EnqueueBatch([new EnqueueRequest(user, conditions, requestId)]))[0];
-        return outcome.Error is { } error ? throw error : outcome.Result!;
-    }
-
     public async Task<ImmutableArray<EnqueueOutcome>> EnqueueBatch(ImmutableArray<EnqueueRequest> requests)
     {
         EnsureUsable();
