@@ -22,4 +22,8 @@ public sealed class RandomMatchOptions
     /// <summary>Live journal segments above which (and above twice what the waiting tickets fill) the oldest waiting tickets are carried forward so old segments can go.</summary>
     [Range(2, 100_000)]
     public int MaxLiveSegments { get; set; } = 32;
+
+    /// <summary>Effects (match creations, expiry alarms) the queue runs at once; the others wait their turn in journal order.</summary>
+    [Range(1, 1024)]
+    public int MaxEffectsInFlight { get; set; } = 32;
 }

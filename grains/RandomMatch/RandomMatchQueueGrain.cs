@@ -38,7 +38,8 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     private readonly TimeProvider clock;
     private readonly ILogger<RandomMatchQueueGrain> logger;
 
-    private readonly List<PendingEffect> effects = [];
+    /// <summary>Effects not started yet, oldest first; at most <see cref="RandomMatchOptions.MaxEffectsInFlight"/> run at once.</summary>
+    private Queue<PendingEffect> effects = new();
 
     private CategoryDefinition? category;
     private RandomMatcher matcher = null!;
@@ -53,6 +54,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     private DateTimeOffset? armedFor;
     private IGrainTimer? effectsTimer;
     private bool draining;
+    private int effectsRunning;
     private readonly RetryBackoff backoff = new();
 
     public RandomMatchQueueGrain(
@@ -94,7 +96,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
         await SweepAsync();
         reminderOn = await this.GetReminder(WakeReminder) is not null;
-        LogRecovered(logger, Key, book.WaitingCount, effects.Count, stored.Count);
+        LogRecovered(logger, Key, book.WaitingCount, EffectsOutstanding, stored.Count);
         AfterChange();
     }
 
@@ -251,7 +253,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         }
 
         book.Prune(clock.GetUtcNow());
-        if (book.WaitingCount == 0 && effects.Count == 0 && await this.GetReminder(WakeReminder) is { } reminder)
+        if (book.WaitingCount == 0 && EffectsOutstanding == 0 && await this.GetReminder(WakeReminder) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
             reminderOn = false;
@@ -321,16 +323,20 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
                 book.Replay(finished, segment);
                 break;
             case EffectsSettled settled:
-                effects.RemoveAll(effect =>
+                var stillPending = new Queue<PendingEffect>(effects.Count);
+                foreach (var effect in effects)
                 {
                     if (effect.Segment >= settled.Below)
                     {
-                        return false;
+                        stillPending.Enqueue(effect);
                     }
+                    else
+                    {
+                        book.EffectDone(effect.Segment);
+                    }
+                }
 
-                    book.EffectDone(effect.Segment);
-                    return true;
-                });
+                effects = stillPending;
 
                 settledBelow = Math.Max(settledBelow, settled.Below);
                 break;
@@ -392,7 +398,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
     private void AddEffect(QueueEvent effect, long segment)
     {
-        effects.Add(new PendingEffect(effect, segment));
+        effects.Enqueue(new PendingEffect(effect, segment));
         book.EffectPending(segment);
     }
 
@@ -433,7 +439,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     {
         try
         {
-            if (!reminderOn && (book.WaitingCount > 0 || effects.Count > 0))
+            if (!reminderOn && (book.WaitingCount > 0 || EffectsOutstanding > 0))
             {
                 await this.RegisterOrUpdateReminder(WakeReminder, WakePeriod, WakePeriod);
                 reminderOn = true;
@@ -499,39 +505,65 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         }
     }
 
+    private int EffectsOutstanding => effects.Count + effectsRunning;
+
+    /// <summary>
+    /// Runs the pending effects through a few lanes, each one effect at a time: a burst of matches then never
+    /// floods the silo (or the database behind it) with thousands of calls that would delay the queue's own turns.
+    /// </summary>
     private async Task DrainEffectsAsync(CancellationToken cancellationToken)
     {
         effectsTimer?.Dispose();
         effectsTimer = null;
         draining = true;
-        try
+        Exception? failure = null;
+        var progressed = false;
+        async Task Lane()
         {
-            while (effects.Count > 0)
+            while (failure is null && effects.TryDequeue(out var effect))
             {
-                var batch = effects.ToArray();
-                var failures = await Task.WhenAll(batch.Select(RunAsync));
-                var done = new HashSet<PendingEffect>(batch.Where((_, i) => failures[i] is null), ReferenceEqualityComparer.Instance);
-                effects.RemoveAll(done.Contains);
-                foreach (var effect in done)
+                effectsRunning++;
+                var error = await RunAsync(effect);
+                effectsRunning--;
+                if (error is null)
                 {
                     book.EffectDone(effect.Segment);
                     effectsDoneSinceMarker = true;
+                    progressed = true;
                 }
-
-                if (failures.FirstOrDefault(f => f is not null) is { } failure)
+                else
                 {
-                    var delay = backoff.Next();
-                    LogEffectFailed(logger, failure, Key, delay);
-                    effectsTimer = this.RegisterGrainTimer(DrainEffectsAsync, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { Interleave = true });
-                    return;
+                    effects.Enqueue(effect);
+                    failure ??= error;
                 }
             }
+        }
 
-            backoff.Reset();
+        try
+        {
+            // Lanes end when nothing is left, including effects added while they ran.
+            await Task.WhenAll(Enumerable.Range(0, Math.Min(options.MaxEffectsInFlight, effects.Count)).Select(_ => Lane()));
         }
         finally
         {
             draining = false;
+        }
+
+        if (failure is not null)
+        {
+            // The wait grows only while nothing gets through: one failing effect does not slow down the others for long.
+            if (progressed)
+            {
+                backoff.Reset();
+            }
+
+            var delay = backoff.Next();
+            LogEffectFailed(logger, failure, Key, delay);
+            effectsTimer = this.RegisterGrainTimer(DrainEffectsAsync, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { Interleave = true });
+        }
+        else
+        {
+            backoff.Reset();
         }
     }
 
