@@ -53,8 +53,10 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     private ITimer? expiryTimer;
     private DateTimeOffset? armedFor;
     private IGrainTimer? effectsTimer;
-    private bool draining;
+    private int lanes;
     private int effectsRunning;
+    private bool effectsPaused;
+    private TaskCompletionSource? effectDone;
     private readonly RetryBackoff backoff = new();
 
     public RandomMatchQueueGrain(
@@ -109,6 +111,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     public async Task<ImmutableArray<EnqueueOutcome>> EnqueueBatch(ImmutableArray<EnqueueRequest> requests)
     {
         EnsureUsable();
+        await CatchUpWithEffectsAsync();
         var now = clock.GetUtcNow();
         var segment = journal.NextSegment;
         var events = new List<QueueEvent>();
@@ -398,7 +401,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
     private void AddEffect(QueueEvent effect, long segment)
     {
-        effects.Enqueue(new PendingEffect(effect, segment));
+        effects.Enqueue(new PendingEffect(effect, segment, Environment.TickCount64));
         book.EffectPending(segment);
     }
 
@@ -406,10 +409,10 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     private void AfterChange()
     {
         ArmExpiry();
-        if (effects.Count > 0 && !draining && effectsTimer is null)
+        if (effects.Count > 0 && lanes < options.MaxEffectsInFlight && effectsTimer is null && !effectsPaused)
         {
             // Interleaving: effects call other grains for milliseconds and must not hold up tickets; they only touch effect bookkeeping.
-            effectsTimer = this.RegisterGrainTimer(DrainEffectsAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { Interleave = true });
+            effectsTimer = StartLanesAfter(TimeSpan.Zero);
         }
     }
 
@@ -508,19 +511,48 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     private int EffectsOutstanding => effects.Count + effectsRunning;
 
     /// <summary>
-    /// Runs the pending effects through a few lanes, each one effect at a time: a burst of matches then never
-    /// floods the silo (or the database behind it) with thousands of calls that would delay the queue's own turns.
+    /// Back-pressure: while the oldest pending effect has waited longer than <see cref="RandomMatchOptions.MaxEffectLag"/>,
+    /// new tickets wait (holding this turn) for effects to get through, so under a sustained overload matches appear
+    /// late by a bounded time and answers slow down instead. Effects that are failing do not hold tickets up.
     /// </summary>
-    private async Task DrainEffectsAsync(CancellationToken cancellationToken)
+    private async Task CatchUpWithEffectsAsync()
+    {
+        while (!effectsPaused && effects.TryPeek(out var oldest) && Environment.TickCount64 - oldest.QueuedAt > options.MaxEffectLag.TotalMilliseconds)
+        {
+            effectDone ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await effectDone.Task;
+        }
+    }
+
+    private void ReleaseWaitingEnqueues()
+    {
+        effectDone?.TrySetResult();
+        effectDone = null;
+    }
+
+    private IGrainTimer StartLanesAfter(TimeSpan delay) =>
+        this.RegisterGrainTimer(StartLanesAsync, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { Interleave = true });
+
+    /// <summary>
+    /// Runs the pending effects through a few lanes, each one effect at a time, joined by more lanes as effects arrive:
+    /// a burst of matches then never floods the silo (or the database behind it) with thousands of calls that would
+    /// delay the queue's own turns.
+    /// </summary>
+    private Task StartLanesAsync(CancellationToken cancellationToken)
     {
         effectsTimer?.Dispose();
         effectsTimer = null;
-        draining = true;
-        Exception? failure = null;
-        var progressed = false;
-        async Task Lane()
+        effectsPaused = false;
+        var added = Math.Min(options.MaxEffectsInFlight - lanes, effects.Count);
+        lanes += added;
+        return Task.WhenAll(Enumerable.Range(0, added).Select(_ => LaneAsync()));
+    }
+
+    private async Task LaneAsync()
+    {
+        try
         {
-            while (failure is null && effects.TryDequeue(out var effect))
+            while (!effectsPaused && effects.TryDequeue(out var effect))
             {
                 effectsRunning++;
                 var error = await RunAsync(effect);
@@ -529,41 +561,28 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
                 {
                     book.EffectDone(effect.Segment);
                     effectsDoneSinceMarker = true;
-                    progressed = true;
+                    ReleaseWaitingEnqueues();
+
+                    // The wait grows only while nothing gets through: one failing effect does not slow the others down for long.
+                    backoff.Reset();
+                    continue;
                 }
-                else
+
+                effects.Enqueue(effect);
+                if (!effectsPaused)
                 {
-                    effects.Enqueue(effect);
-                    failure ??= error;
+                    effectsPaused = true;
+                    ReleaseWaitingEnqueues();
+                    var delay = backoff.Next();
+                    LogEffectFailed(logger, error, Key, delay);
+                    effectsTimer?.Dispose();
+                    effectsTimer = StartLanesAfter(delay);
                 }
             }
-        }
-
-        try
-        {
-            // Lanes end when nothing is left, including effects added while they ran.
-            await Task.WhenAll(Enumerable.Range(0, Math.Min(options.MaxEffectsInFlight, effects.Count)).Select(_ => Lane()));
         }
         finally
         {
-            draining = false;
-        }
-
-        if (failure is not null)
-        {
-            // The wait grows only while nothing gets through: one failing effect does not slow down the others for long.
-            if (progressed)
-            {
-                backoff.Reset();
-            }
-
-            var delay = backoff.Next();
-            LogEffectFailed(logger, failure, Key, delay);
-            effectsTimer = this.RegisterGrainTimer(DrainEffectsAsync, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { Interleave = true });
-        }
-        else
-        {
-            backoff.Reset();
+            lanes--;
         }
     }
 
@@ -607,7 +626,8 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         // Catalog order, not dictionary order: a re-run after a restart must build the very same definition.
         $"Random {Key} match ({string.Join(", ", category!.Dimensions.Where(d => matched.Agreed.ContainsKey(d.Name)).Select(d => matched.Agreed[d.Name][0]))})");
 
-    private sealed record PendingEffect(QueueEvent Event, long Segment);
+    /// <param name="QueuedAt">When it was queued (<see cref="Environment.TickCount64"/>): how far effects lag behind.</param>
+    private sealed record PendingEffect(QueueEvent Event, long Segment, long QueuedAt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Queue {Category} recovered {Waiting} waiting tickets and {Effects} pending effects from {Segments} journal segments")]
     private static partial void LogRecovered(ILogger logger, string category, int waiting, int effects, int segments);

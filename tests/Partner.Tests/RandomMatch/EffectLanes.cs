@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,55 +14,116 @@ namespace Partner.Tests.RandomMatch;
 /// </summary>
 public sealed class EffectLanes : IDisposable
 {
-    private const int Lanes = 3;
-    private readonly SlowCreates creates = new();
-    private readonly PartnerApiFactory factory;
+    private const string Category = "Q2_0";
+    private PartnerApiFactory? factory;
 
-    public EffectLanes()
+    public void Dispose() => factory?.Dispose();
+
+    [Fact]
+    public async Task ABurstOfGroupsIsCreatedAFewAtATimeEachOnceWithFailuresRetried()
+    {
+        const int lanes = 3;
+        const int pairs = 40;
+        var creates = new SlowCreates(TimeSpan.FromMilliseconds(20), failEvery: 5);
+        var api = Start(creates, lanes, maxEffectLag: TimeSpan.FromMinutes(1));
+        var users = await Task.WhenAll(Enumerable.Range(0, 2 * pairs).Select(_ => api.SignInAsync()));
+
+        // Every user takes one cell shared with exactly one other: the pairs form while earlier matches are still being created.
+        var tickets = await Task.WhenAll(users.Select((user, i) => Task.Run(async () => await (await user.PutTicketAsync(Category, Cell(i % pairs))).TicketAsync())));
+        var matchIds = tickets.Where(t => t.GetProperty("status").GetString() == "MATCHED").Select(t => t.GetProperty("matchId").GetGuid()).ToHashSet();
+        Assert.Equal(pairs, matchIds.Count);
+
+        await QueueTestCatalog.EventuallyAsync(() => Task.FromResult(matchIds.All(creates.Completed.ContainsKey)), "every match created", timeoutSeconds: 30);
+        Assert.InRange(creates.MostAtOnce, 2, lanes);
+        Assert.NotEmpty(creates.Failed);
+        Assert.All(matchIds, id => Assert.Equal(1, creates.Completed[id]));
+        foreach (var user in users)
+        {
+            var history = await user.Http.GetFromJsonAsync<JsonElement>($"/api/matches?category={Category}");
+            Assert.Single(history.GetProperty("items").EnumerateArray());
+        }
+    }
+
+    [Fact]
+    public async Task AnOverloadedQueueSlowsItsAnswersDownInsteadOfLettingMatchesLagBehind()
+    {
+        const int pairs = 100;
+        var lag = TimeSpan.FromMilliseconds(20);
+        var slack = TimeSpan.FromMilliseconds(15);
+        var creates = new SlowCreates(TimeSpan.FromMilliseconds(25));
+        var api = Start(creates, lanes: 1, maxEffectLag: lag);
+        var users = await Task.WhenAll(Enumerable.Range(0, 2 * pairs).Select(_ => api.SignInAsync()));
+
+        // One match at a time, 25 ms each, while pairs come as fast as the queue answers them (about 1 ms a PUT here).
+        var answered = new List<(Guid MatchId, long At)>();
+        for (var i = 0; i < pairs; i++)
+        {
+            await (await users[2 * i].PutTicketAsync(Category, Cell(i % Cells.Length))).TicketAsync();
+            var matched = await (await users[(2 * i) + 1].PutTicketAsync(Category, Cell(i % Cells.Length))).TicketAsync();
+            answered.Add((matched.GetProperty("matchId").GetGuid(), Stopwatch.GetTimestamp()));
+        }
+
+        // Whenever a pair was answered, every match answered more than the lag before it had started being created.
+        foreach (var (_, at) in answered)
+        {
+            var late = answered
+                .Where(earlier => Stopwatch.GetElapsedTime(earlier.At, at) > lag + slack)
+                .Where(earlier => !creates.Started.TryGetValue(earlier.MatchId, out var started) || Stopwatch.GetElapsedTime(at, started) > slack)
+                .ToList();
+            Assert.True(late.Count == 0, $"{late.Count} matches answered more than {lag.TotalMilliseconds} ms earlier had not started when a later pair was answered");
+        }
+
+        await QueueTestCatalog.EventuallyAsync(() => Task.FromResult(creates.Completed.Count == pairs), "every match created");
+    }
+
+    [Fact]
+    public async Task FailingEffectsDoNotHoldTicketsUp()
+    {
+        var creates = new SlowCreates(TimeSpan.Zero, failEvery: 1);
+        var api = Start(creates, lanes: 1, maxEffectLag: TimeSpan.FromMilliseconds(10));
+        var users = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => api.SignInAsync()));
+
+        for (var i = 0; i < 10; i++)
+        {
+            await (await users[2 * i].PutTicketAsync(Category, Cell(i))).TicketAsync();
+            await Task.Delay(20);
+            var matched = await (await users[(2 * i) + 1].PutTicketAsync(Category, Cell(i))).TicketAsync();
+            Assert.Equal("MATCHED", matched.GetProperty("status").GetString());
+        }
+
+        Assert.Empty(creates.Completed);
+        Assert.NotEmpty(creates.Failed);
+    }
+
+    private PartnerApiFactory Start(SlowCreates creates, int lanes, TimeSpan maxEffectLag)
     {
         var settings = QueueTestCatalog.Settings(2, 2);
-        settings["Partner:RandomMatch:MaxEffectsInFlight"] = Lanes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["Partner:RandomMatch:MaxEffectsInFlight"] = lanes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["Partner:RandomMatch:MaxEffectLag"] = maxEffectLag.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
         factory = new PartnerApiFactory
         {
             Settings = settings,
             ExtraServices = services => services.AddSingleton<IIncomingGrainCallFilter>(creates),
         };
+        return factory;
     }
 
-    public void Dispose() => factory.Dispose();
+    private static readonly object[] Cells = [.. QueueTestCatalog.Places.SelectMany(p => QueueTestCatalog.Times.SelectMany(t => QueueTestCatalog.Ways.Select(w =>
+        (object)new { place = new[] { p }, timeOfEating = new[] { t }, wayOfEating = new[] { w } })))];
 
-    [Fact]
-    public async Task ABurstOfGroupsIsCreatedAFewAtATimeEachOnceWithFailuresRetried()
-    {
-        const string category = "Q2_0";
-        const int pairs = 40;
-        var users = await Task.WhenAll(Enumerable.Range(0, 2 * pairs).Select(_ => factory.SignInAsync()));
+    private static object Cell(int n) => Cells[n];
 
-        // Every user takes one cell shared with exactly one other: the pairs form while earlier matches are still being created.
-        var cells = QueueTestCatalog.Places.SelectMany(p => QueueTestCatalog.Times.SelectMany(t => QueueTestCatalog.Ways.Select(w => new { place = new[] { p }, timeOfEating = new[] { t }, wayOfEating = new[] { w } }))).ToArray();
-        var tickets = await Task.WhenAll(users.Select((user, i) => Task.Run(async () => await (await user.PutTicketAsync(category, cells[i % pairs])).TicketAsync())));
-        var matchIds = tickets.Where(t => t.GetProperty("status").GetString() == "MATCHED").Select(t => t.GetProperty("matchId").GetGuid()).ToHashSet();
-        Assert.Equal(pairs, matchIds.Count);
-
-        await QueueTestCatalog.EventuallyAsync(() => Task.FromResult(matchIds.All(creates.Completed.ContainsKey)), "every match created", timeoutSeconds: 30);
-        Assert.InRange(creates.MostAtOnce, 2, Lanes);
-        Assert.NotEmpty(creates.Failed);
-        Assert.All(matchIds, id => Assert.Equal(1, creates.Completed[id]));
-        foreach (var user in users)
-        {
-            var history = await user.Http.GetFromJsonAsync<JsonElement>($"/api/matches?category={category}");
-            Assert.Single(history.GetProperty("items").EnumerateArray());
-        }
-    }
-
-    /// <summary>Makes each match creation take a while (so lanes overlap), fails every fifth call (once per match), and counts.</summary>
-    private sealed class SlowCreates : IIncomingGrainCallFilter
+    /// <summary>Makes each match creation take <paramref name="delay"/>, fails every <paramref name="failEvery"/>th call (at most once per match; 0: never), and counts.</summary>
+    private sealed class SlowCreates(TimeSpan delay, int failEvery = 0) : IIncomingGrainCallFilter
     {
         private int running;
         private int calls;
         private int mostAtOnce;
 
         public ConcurrentDictionary<Guid, int> Completed { get; } = new();
+
+        /// <summary>When each match's first creation began (<see cref="Stopwatch.GetTimestamp"/>).</summary>
+        public ConcurrentDictionary<Guid, long> Started { get; } = new();
 
         public ConcurrentDictionary<Guid, bool> Failed { get; } = new();
 
@@ -76,6 +138,7 @@ public sealed class EffectLanes : IDisposable
             }
 
             var matchId = context.TargetId.GetGuidKey();
+            Started.TryAdd(matchId, Stopwatch.GetTimestamp());
             var now = Interlocked.Increment(ref running);
             try
             {
@@ -84,8 +147,8 @@ public sealed class EffectLanes : IDisposable
                 {
                 }
 
-                await Task.Delay(20);
-                if (Interlocked.Increment(ref calls) % 5 == 0 && Failed.TryAdd(matchId, true))
+                await Task.Delay(delay);
+                if (failEvery > 0 && Interlocked.Increment(ref calls) % failEvery == 0 && (Failed.TryAdd(matchId, true) || failEvery == 1))
                 {
                     throw new TimeoutException("injected: the match grain did not answer");
                 }
