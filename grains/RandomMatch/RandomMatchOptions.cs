@@ -25,7 +25,7 @@ public sealed class RandomMatchOptions
 
     /// <summary>Effects (match creations, expiry alarms) the queue runs at once; the others wait their turn in journal order.</summary>
     [Range(1, 1024)]
-    public int MaxEffectsInFlight { get; set; } = 32;
+    public int MaxEffectsInFlight { get; set; } = 8;
 
     /// <summary>How long the oldest pending effect may wait before new tickets wait for effects to catch up (back-pressure under overload).</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
