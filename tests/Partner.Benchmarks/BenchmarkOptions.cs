@@ -27,6 +27,7 @@ public sealed record BenchmarkOptions
           --queue-waiting 10000     random: tickets waiting in the in-memory queue before each run
           --queue-stream 30000      random: enqueues per in-memory run
           --queue-concurrency 1,16,64   random: concurrent callers of the in-memory queue grain
+          --queue-repeats 3         random: in-memory runs per K (the table shows the median one)
           --pairs 300               random: pairs whose match latency is measured
           --pairs-in-flight 8       random: pairs under way at once (one MEAL cell each, at most 45)
           --enqueue-concurrency 16,64   random: closed-loop workers putting tickets over HTTP
@@ -64,6 +65,8 @@ public sealed record BenchmarkOptions
     public int QueueStream { get; init; } = 30_000;
 
     public IReadOnlyList<int> QueueConcurrency { get; init; } = [1, 16, 64];
+
+    public int QueueRepeats { get; init; } = 3;
 
     public int Pairs { get; init; } = 300;
 
@@ -113,6 +116,7 @@ public sealed record BenchmarkOptions
                 "--queue-waiting" => options with { QueueWaiting = Positive(Value(), arg) },
                 "--queue-stream" => options with { QueueStream = Positive(Value(), arg) },
                 "--queue-concurrency" => options with { QueueConcurrency = [.. Value().Split(',').Select(v => Positive(v, arg))] },
+                "--queue-repeats" => options with { QueueRepeats = Positive(Value(), arg) },
                 "--pairs" => options with { Pairs = Positive(Value(), arg) },
                 "--pairs-in-flight" => options with { PairsInFlight = Positive(Value(), arg) },
                 "--enqueue-concurrency" => options with { EnqueueConcurrency = [.. Value().Split(',').Select(v => Positive(v, arg))] },

@@ -70,7 +70,7 @@ public sealed class EmbeddedQueue(IHost host, StorageTally tally) : IAsyncDispos
     /// </summary>
     public async Task SettleAsync(CancellationToken cancellationToken)
     {
-        var quietFor = TimeSpan.FromMilliseconds(300);
+        var quietFor = TimeSpan.FromSeconds(1);
         var giveUpAt = Stopwatch.GetTimestamp() + (long)(60 * Stopwatch.Frequency);
         var last = tally.Read();
         while (Stopwatch.GetTimestamp() < giveUpAt)
@@ -91,7 +91,8 @@ public sealed class EmbeddedQueue(IHost host, StorageTally tally) : IAsyncDispos
     {
         var last = tally.Read();
         var lastChange = Stopwatch.GetTimestamp();
-        while (Stopwatch.GetElapsedTime(lastChange) < TimeSpan.FromMilliseconds(300))
+        // Longer than a GC pause, which would otherwise pass for the end of the effects.
+        while (Stopwatch.GetElapsedTime(lastChange) < TimeSpan.FromSeconds(1))
         {
             await Task.Delay(10, cancellationToken);
             var now = tally.Read();
