@@ -57,6 +57,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     private int effectsRunning;
     private bool effectsPaused;
     private TaskCompletionSource? effectDone;
+    private readonly EffectRate effectRate = new();
     private readonly RetryBackoff backoff = new();
 
     public RandomMatchQueueGrain(
@@ -511,17 +512,37 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     private int EffectsOutstanding => effects.Count + effectsRunning;
 
     /// <summary>
-    /// Back-pressure: while the oldest pending effect has waited longer than <see cref="RandomMatchOptions.MaxEffectLag"/>,
-    /// new tickets wait (holding this turn) for effects to get through, so under a sustained overload matches appear
-    /// late by a bounded time and answers slow down instead. Effects that are failing do not hold tickets up.
+    /// Back-pressure: while effects lag (the oldest pending one has waited longer than <see cref="RandomMatchOptions.MaxEffectLag"/>)
+    /// and the pending ones would take longer than that to get through at the rate effects have lately been done, new
+    /// tickets wait (holding this turn), each completed effect letting them re-check. So under a sustained overload
+    /// answers slow down to the rate effects are done instead of matches appearing ever later, and a hold ends as soon
+    /// as the backlog fits the lag again — not only once the oldest effect is young again, which could mean draining it
+    /// all. Effects that are failing do not hold tickets up.
     /// </summary>
     private async Task CatchUpWithEffectsAsync()
     {
-        while (!effectsPaused && effects.TryPeek(out var oldest) && Environment.TickCount64 - oldest.QueuedAt > options.MaxEffectLag.TotalMilliseconds)
+        var began = Environment.TickCount64;
+        while (EffectsLagging())
         {
             effectDone ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             await effectDone.Task;
         }
+
+        // Short waits are the back-pressure working; one as long as the lag itself means effects nearly stopped.
+        var waited = TimeSpan.FromMilliseconds(Environment.TickCount64 - began);
+        if (waited > options.MaxEffectLag)
+        {
+            LogHeldForEffects(logger, Key, waited, EffectsOutstanding, lanes);
+        }
+    }
+
+    private bool EffectsLagging()
+    {
+        var lag = options.MaxEffectLag;
+        return !effectsPaused
+            && effects.TryPeek(out var oldest)
+            && Environment.TickCount64 - oldest.QueuedAt > lag.TotalMilliseconds
+            && EffectsOutstanding > effectRate.PerSecond * lag.TotalSeconds;
     }
 
     private void ReleaseWaitingEnqueues()
@@ -544,6 +565,11 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         effectsTimer = null;
         effectsPaused = false;
         var added = Math.Min(options.MaxEffectsInFlight - lanes, effects.Count);
+        if (lanes == 0 && added > 0)
+        {
+            effectRate.Resume();
+        }
+
         lanes += added;
         return Task.WhenAll(Enumerable.Range(0, added).Select(_ => LaneAsync()));
     }
@@ -561,6 +587,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
                 {
                     book.EffectDone(effect.Segment);
                     effectsDoneSinceMarker = true;
+                    effectRate.Done();
                     ReleaseWaitingEnqueues();
 
                     // The wait grows only while nothing gets through: one failing effect does not slow the others down for long.
@@ -626,6 +653,35 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         // Catalog order, not dictionary order: a re-run after a restart must build the very same definition.
         $"Random {Key} match ({string.Join(", ", category!.Dimensions.Where(d => matched.Agreed.ContainsKey(d.Name)).Select(d => matched.Agreed[d.Name][0]))})");
 
+    /// <summary>Effects done per second over the last full second of work (idle time between bursts not counted); 0 before the first.</summary>
+    private sealed class EffectRate
+    {
+        private const long WindowMilliseconds = 1000;
+        private long windowStart = Environment.TickCount64;
+        private int doneInWindow;
+
+        public double PerSecond { get; private set; }
+
+        /// <summary>Effects start again after the lanes were idle: the idle time is not part of any window.</summary>
+        public void Resume()
+        {
+            windowStart = Environment.TickCount64;
+            doneInWindow = 0;
+        }
+
+        public void Done()
+        {
+            doneInWindow++;
+            var elapsed = Environment.TickCount64 - windowStart;
+            if (elapsed >= WindowMilliseconds)
+            {
+                PerSecond = doneInWindow * 1000.0 / elapsed;
+                windowStart += elapsed;
+                doneInWindow = 0;
+            }
+        }
+    }
+
     /// <param name="QueuedAt">When it was queued (<see cref="Environment.TickCount64"/>): how far effects lag behind.</param>
     private sealed record PendingEffect(QueueEvent Event, long Segment, long QueuedAt);
 
@@ -649,4 +705,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Queue {Category}: a match or expiry alarm was not delivered; retrying in {Backoff}")]
     private static partial void LogEffectFailed(ILogger logger, Exception exception, string category, TimeSpan backoff);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue {Category} held tickets for {Waited} until its effects caught up ({Pending} pending, {Lanes} lanes running)")]
+    private static partial void LogHeldForEffects(ILogger logger, string category, TimeSpan waited, int pending, int lanes);
 }
