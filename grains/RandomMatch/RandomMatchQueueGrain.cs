@@ -57,7 +57,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     private int effectsRunning;
     private bool effectsPaused;
     private TaskCompletionSource? effectDone;
-    private readonly EffectRate effectRate = new();
+    private EffectBackPressure backPressure = null!;
     private readonly RetryBackoff backoff = new();
 
     public RandomMatchQueueGrain(
@@ -84,6 +84,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         }
 
         category = definition;
+        backPressure = new EffectBackPressure(options.MaxEffectLag, Environment.TickCount64);
         matcher = new RandomMatcher(definition);
         book = new TicketBook(definition.Name, matcher, options.FinishedTicketRetention, clock);
         journal = new SegmentedLog<QueueEvent>(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageName), JournalKind, definition.Name, options.SegmentEvents);
@@ -536,14 +537,8 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         }
     }
 
-    private bool EffectsLagging()
-    {
-        var lag = options.MaxEffectLag;
-        return !effectsPaused
-            && effects.TryPeek(out var oldest)
-            && Environment.TickCount64 - oldest.QueuedAt > lag.TotalMilliseconds
-            && EffectsOutstanding > effectRate.PerSecond * lag.TotalSeconds;
-    }
+    private bool EffectsLagging() =>
+        !effectsPaused && backPressure.Holds(effects.TryPeek(out var oldest) ? oldest.QueuedAt : null, EffectsOutstanding, Environment.TickCount64);
 
     private void ReleaseWaitingEnqueues()
     {
@@ -567,7 +562,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         var added = Math.Min(options.MaxEffectsInFlight - lanes, effects.Count);
         if (lanes == 0 && added > 0)
         {
-            effectRate.Resume();
+            backPressure.Resume(Environment.TickCount64);
         }
 
         lanes += added;
@@ -587,7 +582,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
                 {
                     book.EffectDone(effect.Segment);
                     effectsDoneSinceMarker = true;
-                    effectRate.Done();
+                    backPressure.Done(Environment.TickCount64);
                     ReleaseWaitingEnqueues();
 
                     // The wait grows only while nothing gets through: one failing effect does not slow the others down for long.
@@ -652,35 +647,6 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         matched.At,
         // Catalog order, not dictionary order: a re-run after a restart must build the very same definition.
         $"Random {Key} match ({string.Join(", ", category!.Dimensions.Where(d => matched.Agreed.ContainsKey(d.Name)).Select(d => matched.Agreed[d.Name][0]))})");
-
-    /// <summary>Effects done per second over the last full second of work (idle time between bursts not counted); 0 before the first.</summary>
-    private sealed class EffectRate
-    {
-        private const long WindowMilliseconds = 1000;
-        private long windowStart = Environment.TickCount64;
-        private int doneInWindow;
-
-        public double PerSecond { get; private set; }
-
-        /// <summary>Effects start again after the lanes were idle: the idle time is not part of any window.</summary>
-        public void Resume()
-        {
-            windowStart = Environment.TickCount64;
-            doneInWindow = 0;
-        }
-
-        public void Done()
-        {
-            doneInWindow++;
-            var elapsed = Environment.TickCount64 - windowStart;
-            if (elapsed >= WindowMilliseconds)
-            {
-                PerSecond = doneInWindow * 1000.0 / elapsed;
-                windowStart += elapsed;
-                doneInWindow = 0;
-            }
-        }
-    }
 
     /// <param name="QueuedAt">When it was queued (<see cref="Environment.TickCount64"/>): how far effects lag behind.</param>
     private sealed record PendingEffect(QueueEvent Event, long Segment, long QueuedAt);
