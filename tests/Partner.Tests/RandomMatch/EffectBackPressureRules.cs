@@ -29,11 +29,7 @@ public sealed class EffectBackPressureRules
     [Fact]
     public void AHoldEndsOnceTheBacklogFitsTheLagAtTheRecentRate()
     {
-        var rule = new EffectBackPressure(Lag, now: 0);
-        for (var t = 10; t <= 1_000; t += 10)
-        {
-            rule.Done(now: t);
-        }
+        var rule = HundredPerSecond();
 
         // 100 effects in the first second: 2 s of lag is worth 200 pending effects, however old the oldest is.
         Assert.Equal(100, rule.PerSecond);
@@ -44,11 +40,7 @@ public sealed class EffectBackPressureRules
     [Fact]
     public void TheRateIsMeasuredOverWholeWindowsOfWorkNotIdleTime()
     {
-        var rule = new EffectBackPressure(Lag, now: 0);
-        for (var t = 10; t <= 1_000; t += 10)
-        {
-            rule.Done(now: t);
-        }
+        var rule = HundredPerSecond();
 
         // An hour idle, then effects again at 50 per second: the idle hour does not dilute the rate.
         rule.Resume(now: 3_601_000);
@@ -59,5 +51,17 @@ public sealed class EffectBackPressureRules
         }
 
         Assert.Equal(50, rule.PerSecond);
+    }
+
+    /// <summary>A rule that has seen 100 effects done in its first second of work.</summary>
+    private static EffectBackPressure HundredPerSecond()
+    {
+        var rule = new EffectBackPressure(Lag, now: 0);
+        for (var t = 10; t <= 1_000; t += 10)
+        {
+            rule.Done(now: t);
+        }
+
+        return rule;
     }
 }
