@@ -42,6 +42,15 @@ public sealed record EnqueueOutcome(
     [property: Id(0)] TicketResult? Result,
     [property: Id(1)] DomainException? Error);
 
+/// <summary>
+/// A batch's outcomes, one per request in order, and whether the queue's effects lag so far behind that the next
+/// batch should wait for <see cref="IRandomMatchQueueGrain.EffectsCaughtUp"/> first (back-pressure).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("partner.enqueue-batch-result")]
+public sealed record EnqueueBatchResult(
+    [property: Id(0)] ImmutableArray<EnqueueOutcome> Outcomes,
+    [property: Id(1)] bool EffectsLag);
+
 /// <summary>The public face of a queue, plus the viewer's latest ticket when there is one.</summary>
 [GenerateSerializer, Immutable, Alias("partner.queue-view")]
 public sealed record QueueView(
@@ -63,7 +72,15 @@ public interface IRandomMatchQueueGrain : IGrainWithStringKey
     /// changes nothing; when the write fails, the whole batch fails with <c>unavailable</c>.
     /// </summary>
     [Alias("enqueue-batch")]
-    Task<ImmutableArray<EnqueueOutcome>> EnqueueBatch(ImmutableArray<EnqueueRequest> requests);
+    Task<EnqueueBatchResult> EnqueueBatch(ImmutableArray<EnqueueRequest> requests);
+
+    /// <summary>
+    /// Returns once the queue's effects (match creations, expiry alarms) no longer lag beyond
+    /// <c>Partner:RandomMatch:MaxEffectLag</c>, or are failing. Runs beside the queue's other calls, so holding
+    /// enqueues back never holds up reads and cancels.
+    /// </summary>
+    [Alias("effects-caught-up"), AlwaysInterleave]
+    Task EffectsCaughtUp();
 
     /// <summary>Cancels the user's waiting ticket durably; <c>not-found</c> when none is waiting (already matched, expired or cancelled).</summary>
     [Alias("cancel")]

@@ -6,7 +6,8 @@ namespace Partner.RandomMatch;
 /// <summary>
 /// Gathers a silo's enqueues for one category while the queue is busy with the previous batch, then hands
 /// them over as one <see cref="IRandomMatchQueueGrain.EnqueueBatch"/>: under load many tickets share one
-/// journal write; alone, a request goes through at once. It holds no state, so it may interleave.
+/// journal write; alone, a request goes through at once. While the queue says its effects lag, the next batch
+/// first waits for them to catch up. It holds no durable state, so it may interleave.
 /// </summary>
 [StatelessWorker(1), Reentrant]
 public sealed class RandomMatchFrontGrain : Grain, IRandomMatchFrontGrain
@@ -16,6 +17,7 @@ public sealed class RandomMatchFrontGrain : Grain, IRandomMatchFrontGrain
 
     private readonly List<(EnqueueRequest Request, TaskCompletionSource<TicketResult> Reply)> waiting = [];
     private bool sending;
+    private bool effectsLag;
 
     public Task<TicketResult> Enqueue(Actor user, ImmutableDictionary<string, ImmutableArray<string>> conditions, string? requestId = null)
     {
@@ -41,7 +43,14 @@ public sealed class RandomMatchFrontGrain : Grain, IRandomMatchFrontGrain
                 waiting.RemoveRange(0, batch.Length);
                 try
                 {
-                    var outcomes = await queue.EnqueueBatch([.. batch.Select(b => b.Request)]);
+                    // Back-pressure waits here, not in the queue's turn: reads and cancels of the category go on meanwhile.
+                    if (effectsLag)
+                    {
+                        await queue.EffectsCaughtUp();
+                    }
+
+                    var (outcomes, lag) = await queue.EnqueueBatch([.. batch.Select(b => b.Request)]);
+                    effectsLag = lag;
                     for (var i = 0; i < batch.Length; i++)
                     {
                         if (outcomes[i].Error is { } error)
@@ -56,6 +65,7 @@ public sealed class RandomMatchFrontGrain : Grain, IRandomMatchFrontGrain
                 }
                 catch (Exception ex)
                 {
+                    effectsLag = false;
                     foreach (var (_, reply) in batch)
                     {
                         reply.TrySetException(ex);

@@ -110,10 +110,9 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         return Task.CompletedTask;
     }
 
-    public async Task<ImmutableArray<EnqueueOutcome>> EnqueueBatch(ImmutableArray<EnqueueRequest> requests)
+    public async Task<EnqueueBatchResult> EnqueueBatch(ImmutableArray<EnqueueRequest> requests)
     {
         EnsureUsable();
-        await CatchUpWithEffectsAsync();
         var now = clock.GetUtcNow();
         var segment = journal.NextSegment;
         var events = new List<QueueEvent>();
@@ -145,7 +144,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
         if (events.Count == 0)
         {
-            return [.. outcomes];
+            return new EnqueueBatchResult([.. outcomes], EffectsLagging());
         }
 
         await AppendAsync(events);
@@ -160,7 +159,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
         AfterChange();
         await MaintainAsync();
-        return [.. outcomes];
+        return new EnqueueBatchResult([.. outcomes], EffectsLagging());
     }
 
     /// <summary>One request of a batch: its rules, then its events, applied to memory (the batch's write follows).</summary>
@@ -513,15 +512,16 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     private int EffectsOutstanding => effects.Count + effectsRunning;
 
     /// <summary>
-    /// Back-pressure: while effects lag (the oldest pending one has waited longer than <see cref="RandomMatchOptions.MaxEffectLag"/>)
-    /// and the pending ones would take longer than that to get through at the rate effects have lately been done, new
-    /// tickets wait (holding this turn), each completed effect letting them re-check. So under a sustained overload
-    /// answers slow down to the rate effects are done instead of matches appearing ever later, and a hold ends as soon
-    /// as the backlog fits the lag again — not only once the oldest effect is young again, which could mean draining it
-    /// all. Effects that are failing do not hold tickets up.
+    /// Back-pressure (see <see cref="EffectBackPressure"/>): waits, each completed effect letting it re-check. Under a
+    /// sustained overload enqueues then slow down to the rate effects are done instead of matches appearing ever later.
     /// </summary>
-    private async Task CatchUpWithEffectsAsync()
+    public async Task EffectsCaughtUp()
     {
+        if (category is null || broken)
+        {
+            return;
+        }
+
         var began = Environment.TickCount64;
         while (EffectsLagging())
         {

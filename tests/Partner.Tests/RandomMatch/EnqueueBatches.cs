@@ -18,7 +18,7 @@ public sealed class EnqueueBatches(QueueApi api) : IClassFixture<QueueApi>
         var (ann, bob, carl) = (User("ann"), User("bob"), User("carl"));
         var gaepo = Any.Add("place", ["GAEPO"]);
 
-        var outcomes = await queue.EnqueueBatch(
+        var (outcomes, _) = await queue.EnqueueBatch(
         [
             new EnqueueRequest(ann, gaepo, null),
             new EnqueueRequest(bob, Any.Add("weather", ["SUNNY"]), null),
