@@ -81,34 +81,38 @@ public sealed class EffectLanes : IDisposable
     [Fact]
     public async Task ReadsAndCancelsGoOnWhileEnqueuesAreHeldBack()
     {
-        const int pairs = 30;
-        var creates = new SlowCreates(TimeSpan.FromMilliseconds(100));
-        var api = Start(creates, lanes: 1, maxEffectLag: TimeSpan.FromMilliseconds(20));
-        var users = await Task.WhenAll(Enumerable.Range(0, (2 * pairs) + 1).Select(_ => api.SignInAsync()));
+        var creates = new SlowCreates(TimeSpan.Zero);
+        var api = Start(creates, lanes: 1, maxEffectLag: TimeSpan.FromMilliseconds(10));
+        var users = await Task.WhenAll(Enumerable.Range(0, 7).Select(_ => api.SignInAsync()));
         var reader = users[^1];
         await (await reader.PutTicketAsync(Category, Cell(Cells.Length - 1))).TicketAsync();
 
-        // Pairs one after another: each completed pair's match takes 100 ms, so enqueues soon wait for them.
-        var pairing = Task.Run(async () =>
+        // The first match's creation blocks, so the second waits behind it and grows older than the lag.
+        creates.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        for (var i = 0; i < 2; i++)
         {
-            for (var i = 0; i < pairs; i++)
-            {
-                await (await users[2 * i].PutTicketAsync(Category, Cell(i))).TicketAsync();
-                await (await users[(2 * i) + 1].PutTicketAsync(Category, Cell(i))).TicketAsync();
-            }
-        });
+            await (await users[2 * i].PutTicketAsync(Category, Cell(i))).TicketAsync();
+            await (await users[(2 * i) + 1].PutTicketAsync(Category, Cell(i))).TicketAsync();
+        }
 
-        await QueueTestCatalog.EventuallyAsync(() => Task.FromResult(creates.Started.Count >= 2), "matches being created");
+        await Task.Delay(50);
+        await (await users[4].PutTicketAsync(Category, Cell(2))).TicketAsync();
+        var held = users[5].PutTicketAsync(Category, Cell(2));
+        await Task.Delay(300);
+        Assert.False(held.IsCompleted, "an enqueue behind lagging effects was not held back");
+
         var read = Stopwatch.StartNew();
         var queue = await reader.QueueAsync(Category);
         var cancel = await reader.Http.DeleteAsync($"/api/random-match/{Category}/ticket");
         read.Stop();
-
-        Assert.False(pairing.IsCompleted, "the pairs were not held back at all");
-        Assert.Equal(HttpStatusCode.NoContent, cancel.StatusCode);
         Assert.Equal("WAITING", queue.GetProperty("ticket").GetProperty("status").GetString());
-        Assert.True(read.ElapsedMilliseconds < 150, $"a read and a cancel took {read.ElapsedMilliseconds} ms while enqueues were held back");
-        await pairing;
+        Assert.Equal(HttpStatusCode.NoContent, cancel.StatusCode);
+        Assert.True(read.ElapsedMilliseconds < 250, $"a read and a cancel took {read.ElapsedMilliseconds} ms while an enqueue was held back");
+        Assert.False(held.IsCompleted);
+
+        creates.Gate.SetResult();
+        Assert.Equal("MATCHED", (await (await held).TicketAsync()).GetProperty("status").GetString());
+        await QueueTestCatalog.EventuallyAsync(() => Task.FromResult(creates.Completed.Count == 3), "every match created");
     }
 
     [Fact]
@@ -164,6 +168,9 @@ public sealed class EffectLanes : IDisposable
 
         public int MostAtOnce => Volatile.Read(ref mostAtOnce);
 
+        /// <summary>When set, every creation waits for it after its delay.</summary>
+        public TaskCompletionSource? Gate { get; set; }
+
         public async Task Invoke(IIncomingGrainCallContext context)
         {
             if (context.InterfaceMethod?.Name != nameof(IMatchGrain.Create) || context.InterfaceMethod.DeclaringType != typeof(IMatchGrain))
@@ -183,6 +190,11 @@ public sealed class EffectLanes : IDisposable
                 }
 
                 await Task.Delay(delay);
+                if (Gate is { } gate)
+                {
+                    await gate.Task;
+                }
+
                 if (failEvery > 0 && Interlocked.Increment(ref calls) % failEvery == 0 && (Failed.TryAdd(matchId, true) || failEvery == 1))
                 {
                     throw new TimeoutException("injected: the match grain did not answer");
