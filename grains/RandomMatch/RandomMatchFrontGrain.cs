@@ -6,8 +6,8 @@ namespace Partner.RandomMatch;
 /// <summary>
 /// Gathers a silo's enqueues for one category while the queue is busy with the previous batch, then hands
 /// them over as one <see cref="IRandomMatchQueueGrain.EnqueueBatch"/>: under load many tickets share one
-/// journal write; alone, a request goes through at once. While the queue says its effects lag, the next batch
-/// first waits for them to catch up. It holds no durable state, so it may interleave.
+/// journal write; alone, a request goes through at once. While the queue has effects to do, the next batch first
+/// waits for them to catch up if they lag. It holds no durable state, so it may interleave.
 /// </summary>
 [StatelessWorker(1), Reentrant]
 public sealed class RandomMatchFrontGrain : Grain, IRandomMatchFrontGrain
@@ -17,7 +17,7 @@ public sealed class RandomMatchFrontGrain : Grain, IRandomMatchFrontGrain
 
     private readonly List<(EnqueueRequest Request, TaskCompletionSource<TicketResult> Reply)> waiting = [];
     private bool sending;
-    private bool effectsLag;
+    private bool effectsPending;
 
     public Task<TicketResult> Enqueue(Actor user, ImmutableDictionary<string, ImmutableArray<string>> conditions, string? requestId = null)
     {
@@ -44,13 +44,13 @@ public sealed class RandomMatchFrontGrain : Grain, IRandomMatchFrontGrain
                 try
                 {
                     // Back-pressure waits here, not in the queue's turn: reads and cancels of the category go on meanwhile.
-                    if (effectsLag)
+                    if (effectsPending)
                     {
                         await queue.EffectsCaughtUp();
                     }
 
-                    var (outcomes, lag) = await queue.EnqueueBatch([.. batch.Select(b => b.Request)]);
-                    effectsLag = lag;
+                    var (outcomes, pending) = await queue.EnqueueBatch([.. batch.Select(b => b.Request)]);
+                    effectsPending = pending;
                     for (var i = 0; i < batch.Length; i++)
                     {
                         if (outcomes[i].Error is { } error)
@@ -65,7 +65,7 @@ public sealed class RandomMatchFrontGrain : Grain, IRandomMatchFrontGrain
                 }
                 catch (Exception ex)
                 {
-                    effectsLag = false;
+                    effectsPending = false;
                     foreach (var (_, reply) in batch)
                     {
                         reply.TrySetException(ex);

@@ -144,7 +144,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
         if (events.Count == 0)
         {
-            return new EnqueueBatchResult([.. outcomes], EffectsLagging());
+            return new EnqueueBatchResult([.. outcomes], EffectsOutstanding > 0);
         }
 
         await AppendAsync(events);
@@ -159,7 +159,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
         AfterChange();
         await MaintainAsync();
-        return new EnqueueBatchResult([.. outcomes], EffectsLagging());
+        return new EnqueueBatchResult([.. outcomes], EffectsOutstanding > 0);
     }
 
     /// <summary>One request of a batch: its rules, then its events, applied to memory (the batch's write follows).</summary>
