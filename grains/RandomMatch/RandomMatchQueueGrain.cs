@@ -53,8 +53,8 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     private ITimer? expiryTimer;
     private DateTimeOffset? armedFor;
     private IGrainTimer? effectsTimer;
+    /// <summary>Lanes running; each runs one effect at a time, so this is also the number of effects under way.</summary>
     private int lanes;
-    private int effectsRunning;
     private bool effectsPaused;
     private TaskCompletionSource? effectDone;
     private EffectBackPressure backPressure = null!;
@@ -509,7 +509,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         }
     }
 
-    private int EffectsOutstanding => effects.Count + effectsRunning;
+    private int EffectsOutstanding => effects.Count + lanes;
 
     /// <summary>
     /// Back-pressure (see <see cref="EffectBackPressure"/>): waits, each completed effect letting it re-check. Under a
@@ -575,9 +575,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         {
             while (!effectsPaused && effects.TryDequeue(out var effect))
             {
-                effectsRunning++;
                 var error = await RunAsync(effect);
-                effectsRunning--;
                 if (error is null)
                 {
                     book.EffectDone(effect.Segment);
