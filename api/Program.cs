@@ -18,13 +18,16 @@ builder.AddPartnerProblemDetails();
 builder.AddPartnerAuth();
 builder.AddPartnerRateLimits();
 builder.AddPartnerHealthChecks();
+builder.AddPartnerSecurityHeaders();
 builder.Services.AddValidation();
 builder.Services.AddOpenApi();
 
 var app = builder.Build();
 
+app.UsePartnerSecurityHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseRequestBodyLimit();
 app.UseJsonCharsetGuard();
 app.UseAuthentication();
 app.UseAuthorization();

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Partner.Alarms;
 using Partner.Api.Auth;
@@ -18,9 +19,16 @@ public static class AlarmEndpoints
         return alarms;
     }
 
-    private static async Task<Ok<AlarmPageDto>> List(CurrentUser me, IGrainFactory grains, long? afterSeq, int limit = DefaultLimit)
+    /// <summary>Query values arrive as text so that a bad one is answered naming its field; the limit's range is the inbox's rule.</summary>
+    private static async Task<Ok<AlarmPageDto>> List(CurrentUser me, IGrainFactory grains, string? afterSeq, string? limit)
     {
-        var page = await Inbox(me, grains).List(afterSeq, limit);
+        var after = string.IsNullOrEmpty(afterSeq) ? (long?)null
+            : long.TryParse(afterSeq, NumberStyles.None, CultureInfo.InvariantCulture, out var seq) ? seq
+            : throw Errors.Validation("afterSeq", "afterSeq is a whole number, 0 or more.");
+        var size = string.IsNullOrEmpty(limit) ? DefaultLimit
+            : int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out var count) ? count
+            : throw Errors.Validation("limit", "limit is a whole number from 1 to 100.");
+        var page = await Inbox(me, grains).List(after, size);
         return TypedResults.Ok(AlarmPageDto.From(page));
     }
 

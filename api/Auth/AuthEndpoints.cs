@@ -29,13 +29,13 @@ public static class AuthEndpoints
         }
 
         var login = request.Login!.ToLowerInvariant();
-        var user = await grains.GetGrain<IUserAccountGrain>(UserAccounts.Dev(login)).SignIn(new SignIn(login, null, null, null, admins.Value.IsAdmin(login)));
+        var user = await grains.GetGrain<IUserAccountGrain>(UserAccounts.Dev(login)).SignIn(new SignIn(login, null, null, null, options.Value.DevLoginGrantsAdmin && admins.Value.IsAdmin(login)));
         var session = await issuer.StartAsync(user);
         RefreshCookie.Set(response, session);
         return TypedResults.Ok(new SignedInDto(session.AccessToken, session.ExpiresIn, UserDto.From(user)));
     }
 
-    private static async Task<Ok<AccessTokenDto>> Refresh(HttpRequest request, HttpResponse response, SessionIssuer issuer)
+    private static async Task<Results<Ok<AccessTokenDto>, ProblemHttpResult>> Refresh(HttpRequest request, HttpResponse response, SessionIssuer issuer)
     {
         var token = await RefreshTokenOf(request);
         try
@@ -46,22 +46,29 @@ public static class AuthEndpoints
         }
         catch (DomainException ex) when (ex.Code == ErrorCodes.RefreshInvalid)
         {
+            // Answered here, not thrown: the exception handler would drop the cookie's deletion with the other headers.
             RefreshCookie.Clear(response);
-            throw;
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status401Unauthorized,
+                title: "Unauthorized",
+                detail: ex.Message,
+                extensions: new Dictionary<string, object?> { ["code"] = ex.Code });
         }
     }
 
-    private static async Task<NoContent> Logout(CurrentUser me, HttpRequest request, HttpResponse response, SessionIssuer issuer)
+    private static async Task<NoContent> Logout(CurrentUser me, HttpRequest request, HttpResponse response, SessionIssuer issuer, SessionGate sessions)
     {
         if (me.SessionId is { } sessionId)
         {
             await issuer.EndAsync(me.UserId, sessionId);
+            sessions.Forget(sessionId);
         }
 
         // A refresh token held separately (e.g. a body-form client) ends too, if it is this user's.
         if (SessionIssuer.TryReadRefreshToken(await RefreshTokenOf(request), out var userId, out var familyId, out _) && userId == me.UserId && familyId != me.SessionId)
         {
             await issuer.EndAsync(userId, familyId);
+            sessions.Forget(familyId);
         }
 
         RefreshCookie.Clear(response);

@@ -8,9 +8,15 @@ public sealed class AuthOptions
     /// <summary><c>POST /api/auth/dev-login</c>; default on in the embedded default and in Development, off in production.</summary>
     public bool? DevLogin { get; set; }
 
+    /// <summary>Whether dev login may grant ADMIN to a login in <c>Partner:Admins</c>: never in production (not bindable).</summary>
+    public bool DevLoginGrantsAdmin { get; internal set; }
+
     public JwtSettings Jwt { get; set; } = new();
 
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>How long an API node may answer a read from what it last learned of a session: the bound on a logout reaching every node.</summary>
+    public TimeSpan SessionRecheckInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     public IntraSettings Intra { get; set; } = new();
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.IdentityModel.Tokens;
 using Partner.Silo.Hosting;
+using Partner.Users;
 using StackExchange.Redis;
 
 namespace Partner.Api.Auth;
@@ -20,9 +21,20 @@ public static class AuthSetup
 
         var devLogin = auth.DevLogin ?? (mode == PartnerMode.Embedded || builder.Environment.IsDevelopment());
         builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section)
-            .PostConfigure(options => options.DevLogin = devLogin);
+            .PostConfigure(options =>
+            {
+                options.DevLogin = devLogin;
+                options.DevLoginGrantsAdmin = mode != PartnerMode.Production;
+            });
+        if (devLogin && mode == PartnerMode.Production)
+        {
+            builder.Services.AddHostedService<DevLoginWarning>();
+        }
+
         builder.Services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section);
         builder.Services.AddSingleton<SessionIssuer>();
+        builder.Services.AddMemoryCache();
+        builder.Services.AddSingleton<SessionGate>();
         builder.Services.AddSingleton<ReturnUrls>();
 
         var authentication = builder.Services
@@ -40,19 +52,12 @@ public static class AuthSetup
                     NameClaimType = PartnerClaims.Name,
                     RoleClaimType = PartnerClaims.Role,
                 };
-                // Browsers cannot set headers on WebSocket and SSE requests: SignalR sends the token in the query.
                 options.Events = new JwtBearerEvents
                 {
-                    OnMessageReceived = context =>
-                    {
-                        if (context.HttpContext.Request.Path.StartsWithSegments("/hubs")
-                            && context.Request.Query["access_token"] is [{ Length: > 0 } token])
-                        {
-                            context.Token = token;
-                        }
-
-                        return Task.CompletedTask;
-                    },
+                    OnMessageReceived = ReadHubTokenFromQuery,
+                    OnTokenValidated = CheckSessionAsync,
+                    OnAuthenticationFailed = RethrowFailedSessionCheck,
+                    OnChallenge = DescribeFailureWithoutDetails,
                 };
             });
 
@@ -71,6 +76,70 @@ public static class AuthSetup
         }
 
         return builder;
+    }
+
+    /// <summary>Browsers cannot set headers on WebSocket and SSE requests: SignalR sends the token in the query.</summary>
+    private static Task ReadHubTokenFromQuery(MessageReceivedContext context)
+    {
+        if (context.HttpContext.Request.Path.StartsWithSegments("/hubs")
+            && context.Request.Query["access_token"] is [{ Length: > 0 } token])
+        {
+            context.Token = token;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A signed, unexpired token still fails once its session ended (logout, revocation, withdrawal for reads).</summary>
+    private static async Task CheckSessionAsync(TokenValidatedContext context)
+    {
+        var http = context.HttpContext;
+        var user = context.Principal is { } principal ? CurrentUser.From(principal) : null;
+        if (user is null)
+        {
+            context.Fail("The access token names no user.");
+            return;
+        }
+
+        AccessCheck check;
+        try
+        {
+            check = await http.RequestServices.GetRequiredService<SessionGate>().CheckAsync(user, SessionGate.NeedsFreshCheck(http.Request));
+        }
+        catch (Exception ex)
+        {
+            throw new SessionCheckFailedException(ex);
+        }
+
+        SessionGate.Remember(http, check);
+        // A withdrawn user's write goes on to the active-user step, which answers 403 user.withdrawn.
+        if (check == AccessCheck.SessionEnded || (check == AccessCheck.Withdrawn && !SessionGate.NeedsFreshCheck(http.Request)))
+        {
+            context.Fail("The session has ended.");
+        }
+    }
+
+    /// <summary>JwtBearer turns any exception into a 401; an unanswered session check is an outage (503), not a bad token.</summary>
+    private static Task RethrowFailedSessionCheck(AuthenticationFailedContext context)
+    {
+        if (context.Exception is SessionCheckFailedException { InnerException: { } inner })
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inner);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>RFC 6750: <c>invalid_token</c> for a token that failed, without the server's clock or the validator's text.</summary>
+    private static Task DescribeFailureWithoutDetails(JwtBearerChallengeContext context)
+    {
+        if (context.AuthenticateFailure is not null)
+        {
+            context.Error = "invalid_token";
+            context.ErrorDescription = "The access token is invalid, expired or revoked.";
+        }
+
+        return Task.CompletedTask;
     }
 
     private static void RequireProductionKey(JwtSettings jwt)
@@ -105,4 +174,19 @@ internal static class RedisConnections
             options.AbortOnConnectFail = false;
             return ConnectionMultiplexer.Connect(options);
         })).Value;
+}
+
+/// <summary>Says at start-up that a production node lets anyone sign in by login alone.</summary>
+internal sealed partial class DevLoginWarning(ILogger<DevLoginWarning> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        LogDevLoginOn(logger);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Auth:DevLogin is on in production: anyone can sign in as any login without 42 intra (it never grants ADMIN). Keep it off outside load tests.")]
+    private static partial void LogDevLoginOn(ILogger logger);
 }

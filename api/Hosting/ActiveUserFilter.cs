@@ -1,12 +1,13 @@
 using Partner.Api.Auth;
+using Partner.Users;
 
 namespace Partner.Api.Hosting;
 
 public static class ActiveUserFilter
 {
     /// <summary>
-    /// A write: authenticated, rate-limited per user, and refused with 403 <c>user.withdrawn</c> for a
-    /// withdrawn account whose access token has not expired yet (one in-memory grain call).
+    /// A write: authenticated (its session checked afresh while authenticating), rate-limited per
+    /// user, and refused with 403 <c>user.withdrawn</c> for a withdrawn account.
     /// </summary>
     public static TBuilder RequireActiveUser<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
@@ -15,8 +16,9 @@ public static class ActiveUserFilter
             .RequireRateLimiting(RateLimits.Writes)
             .AddEndpointFilter(async (context, next) =>
             {
-                var me = CurrentUser.From(context.HttpContext.User) ?? throw Errors.NotFound("The user");
-                await me.Grain(context.HttpContext.RequestServices.GetRequiredService<IGrainFactory>()).EnsureActive();
-                return await next(context);
+                var http = context.HttpContext;
+                var me = CurrentUser.From(http.User) ?? throw Errors.NotFound("The user");
+                var check = SessionGate.Of(http) ?? await http.RequestServices.GetRequiredService<SessionGate>().CheckAsync(me, fresh: true);
+                return check == AccessCheck.Withdrawn ? throw Errors.UserWithdrawn() : await next(context);
             });
 }

@@ -17,6 +17,8 @@ public static class JsonSetup
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        // The web defaults read "4" as 4; a number is a JSON number here.
+        options.NumberHandling = JsonNumberHandling.Strict;
         options.Converters.Add(new UpperCaseEnumConverter());
     }
 }

@@ -28,10 +28,9 @@ public static class RateLimits
         var writes = Read(builder.Configuration, "Writes", permitLimit: 300);
         builder.Services.AddRateLimiter(options =>
         {
-            options.AddPolicy(Auth, http => RateLimitPartition.GetFixedWindowLimiter(
-                http.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => Window(auth)));
-            options.AddPolicy(Writes, http => RateLimitPartition.GetFixedWindowLimiter(
-                CurrentUser.From(http.User)?.UserId.ToString() ?? http.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => Window(writes)));
+            options.AddPolicy(Auth, http => Window(http, http.Connection.RemoteIpAddress?.ToString() ?? "unknown", auth));
+            options.AddPolicy(Writes, http => Window(
+                http, CurrentUser.From(http.User)?.UserId.ToString() ?? http.Connection.RemoteIpAddress?.ToString() ?? "unknown", writes));
             options.OnRejected = RejectAsync;
         });
         return builder;
@@ -46,13 +45,11 @@ public static class RateLimits
             : throw new InvalidOperationException($"Partner:RateLimits:{name} needs PermitLimit > 0 and a positive Window.");
     }
 
-    private static FixedWindowRateLimiterOptions Window(RateLimitSettings settings) => new()
+    private static RateLimitPartition<string> Window(HttpContext http, string key, RateLimitSettings settings)
     {
-        PermitLimit = settings.PermitLimit,
-        Window = settings.Window,
-        QueueLimit = 0,
-        AutoReplenishment = true,
-    };
+        var clock = http.RequestServices.GetRequiredService<TimeProvider>();
+        return RateLimitPartition.Get(key, _ => new FixedWindowLimiter(settings, clock));
+    }
 
     private static async ValueTask RejectAsync(OnRejectedContext context, CancellationToken cancellationToken)
     {

@@ -39,6 +39,7 @@ public static class ErrorStatus
         [StatusCodes.Status405MethodNotAllowed] = "method-not-allowed",
         [StatusCodes.Status406NotAcceptable] = "not-acceptable",
         [StatusCodes.Status412PreconditionFailed] = "precondition-failed",
+        [StatusCodes.Status413PayloadTooLarge] = "payload-too-large",
         [StatusCodes.Status415UnsupportedMediaType] = "unsupported-media-type",
         [StatusCodes.Status429TooManyRequests] = ErrorCodes.RateLimited,
         [StatusCodes.Status500InternalServerError] = ErrorCodes.Internal,

@@ -26,6 +26,8 @@ public static class ProblemDetailsSetup
             problem.Extensions.TryAdd("code", ErrorStatus.CodeFor(status));
             problem.Extensions.TryAdd("traceId", context.HttpContext.TraceIdentifier);
         });
+        // After the framework's writer, which declines when Accept names no JSON type.
+        builder.Services.AddSingleton<IProblemDetailsWriter, AnyAcceptProblemWriter>();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         return builder;

@@ -1,6 +1,8 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
 using Orleans.Runtime;
 using Orleans.Runtime.Messaging;
 
@@ -53,7 +55,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             };
         }
 
-        return Problem(status, Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status), exception.Message, exception.Code);
+        return Problem(status, ReasonPhrases.GetReasonPhrase(status), exception.Message, exception.Code);
     }
 
     private static ProblemDetails FromBadRequest(BadHttpRequestException exception)
@@ -61,18 +63,34 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         if (exception.InnerException is JsonException json)
         {
             var field = JsonField(json.Path);
-            return new HttpValidationProblemDetails(new Dictionary<string, string[]>
-            {
-                [field] = [field == "body" ? "The request body is not valid JSON." : $"The value of '{field}' is not valid."],
-            })
-            {
-                Status = StatusCodes.Status400BadRequest,
-                Title = "The request body is invalid.",
-            };
+            return Invalid(field, field == "body" ? "The request body is not valid JSON." : $"The value of '{field}' is not valid.");
         }
 
-        return Problem(exception.StatusCode, "Bad request", exception.Message, ErrorStatus.CodeFor(exception.StatusCode));
+        if (exception.StatusCode != StatusCodes.Status400BadRequest)
+        {
+            return Problem(exception.StatusCode, ReasonPhrases.GetReasonPhrase(exception.StatusCode), null, ErrorStatus.CodeFor(exception.StatusCode));
+        }
+
+        // The framework's binding messages name the parameter ("Failed to bind parameter \"Int64 afterSeq\" from \"abc\"."):
+        // answer with the field alone, never with the framework's text.
+        var parameter = BoundParameter().Match(exception.Message);
+        if (!parameter.Success || exception.Message.Contains("body", StringComparison.OrdinalIgnoreCase))
+        {
+            return Invalid("body", "A JSON request body is required.");
+        }
+
+        var name = JsonNamingPolicy.CamelCase.ConvertName(parameter.Groups["name"].Value);
+        return Invalid(name, $"The value of '{name}' is not valid.");
     }
+
+    private static HttpValidationProblemDetails Invalid(string field, string message) => new(new Dictionary<string, string[]> { [field] = [message] })
+    {
+        Status = StatusCodes.Status400BadRequest,
+        Title = "The request is invalid.",
+    };
+
+    [GeneratedRegex("parameter \"(?:[^\"]* )?(?<name>[A-Za-z_][A-Za-z0-9_]*)\"")]
+    private static partial Regex BoundParameter();
 
     /// <summary>"$.conditions.place[0]" → "conditions.place[0]"; the body itself is "body".</summary>
     private static string JsonField(string? path) =>

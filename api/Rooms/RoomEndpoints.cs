@@ -30,7 +30,7 @@ public static class RoomEndpoints
 
     private static async Task<Ok<PageDto<RoomSummaryDto>>> List(string? category, string? status, string? date, string? page, string? size, IGrainFactory grains)
     {
-        var query = new RoomQuery(category, Lifecycle(status), Date(date), Paging.Page(page), Paging.Size(size));
+        var query = new RoomQuery(category, Lifecycle(status), QueryTime.ParseDate("date", date), Paging.Page(page), Paging.Size(size));
         var result = await grains.GetGrain<IRoomListingsGrain>(0).Query(query);
         return TypedResults.Ok(PageDto<RoomSummaryDto>.From(result, RoomSummaryDto.From));
     }
@@ -114,11 +114,6 @@ public static class RoomEndpoints
         "completed" => RoomLifecycle.Completed,
         _ => throw Errors.Validation("status", "status is 'open' or 'completed'."),
     };
-
-    private static DateOnly? Date(string? date) =>
-        string.IsNullOrEmpty(date) ? null
-        : DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed) ? parsed
-        : throw Errors.Validation("date", "date is yyyy-MM-dd.");
 
     /// <summary>If-Match: "*" or absent matches any version; an ETag we did not issue can never match.</summary>
     private static long? ExpectedVersion(string? ifMatch) =>

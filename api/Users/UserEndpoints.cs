@@ -40,9 +40,14 @@ public static class UserEndpoints
         return TypedResults.Ok(new ActivityScoreDto(score));
     }
 
-    private static async Task<NoContent> Withdraw(CurrentUser me, HttpResponse response, IGrainFactory grains)
+    private static async Task<NoContent> Withdraw(CurrentUser me, HttpResponse response, IGrainFactory grains, SessionGate sessions)
     {
         await me.Grain(grains).Withdraw();
+        if (me.SessionId is { } sessionId)
+        {
+            sessions.Forget(sessionId);
+        }
+
         RefreshCookie.Clear(response);
         return TypedResults.NoContent();
     }

@@ -21,9 +21,13 @@ public interface IUserGrain : IGrainWithGuidKey
     [Alias("withdraw")]
     Task Withdraw();
 
-    /// <summary>Throws <c>user.withdrawn</c> unless the user may write.</summary>
-    [Alias("ensure-active")]
-    Task EnsureActive();
+    /// <summary>
+    /// Whether an access token of session (refresh-token family) <paramref name="sessionId"/> still
+    /// speaks for this user: <see cref="AccessCheck.SessionEnded"/> after logout, token theft
+    /// detection or expiry; <see cref="AccessCheck.Withdrawn"/> once the user withdrew.
+    /// </summary>
+    [Alias("check-access")]
+    Task<AccessCheck> CheckAccess(Guid sessionId);
 
     /// <summary>Starts a refresh-token family for an active user (sign-in).</summary>
     [Alias("start-session")]

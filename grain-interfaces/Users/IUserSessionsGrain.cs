@@ -17,6 +17,10 @@ public interface IUserSessionsGrain : IGrainWithGuidKey
     [Alias("rotate")]
     Task Rotate(Guid familyId, ImmutableArray<byte> presentedHash, ImmutableArray<byte> nextHash, DateTimeOffset expiresAt);
 
+    /// <summary>True while the family exists and has not expired: its access tokens still authenticate.</summary>
+    [Alias("is-live")]
+    Task<bool> IsLive(Guid familyId);
+
     [Alias("revoke")]
     Task Revoke(Guid familyId);
 

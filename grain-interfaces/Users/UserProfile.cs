@@ -9,6 +9,20 @@ public enum UserStatus
     Withdrawn,
 }
 
+/// <summary>What an access token of a given session may still do.</summary>
+[GenerateSerializer, Alias("partner.access-check")]
+public enum AccessCheck
+{
+    /// <summary>The session is live and the user active: reads and writes.</summary>
+    Active,
+
+    /// <summary>The user withdrew: writes are refused with <c>user.withdrawn</c>, reads as an ended session.</summary>
+    Withdrawn,
+
+    /// <summary>Logged out, revoked, expired or unknown: the token no longer authenticates.</summary>
+    SessionEnded,
+}
+
 /// <summary>Who is signing in, as the identity provider (42 intra, or dev login) describes them.</summary>
 [GenerateSerializer, Immutable, Alias("partner.sign-in")]
 public sealed record SignIn(

@@ -78,11 +78,12 @@ public sealed partial class UserGrain(
         }
     }
 
-    public Task EnsureActive()
+    public async Task<AccessCheck> CheckAccess(Guid sessionId) => state.State switch
     {
-        EnsureActiveNow();
-        return Task.CompletedTask;
-    }
+        { Registered: false } => AccessCheck.SessionEnded,
+        { Status: not UserStatus.Active } => AccessCheck.Withdrawn,
+        _ => await Sessions.IsLive(sessionId) ? AccessCheck.Active : AccessCheck.SessionEnded,
+    };
 
     public Task StartSession(Guid familyId, ImmutableArray<byte> tokenHash, DateTimeOffset expiresAt)
     {

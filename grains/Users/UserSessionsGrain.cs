@@ -57,6 +57,9 @@ public sealed class UserSessionsGrain(
         await SaveAsync();
     }
 
+    public Task<bool> IsLive(Guid familyId) =>
+        Task.FromResult(state.State.Families.Exists(f => f.Id == familyId && f.ExpiresAt > clock.GetUtcNow()));
+
     public async Task Revoke(Guid familyId)
     {
         if (state.State.Families.RemoveAll(f => f.Id == familyId) > 0)

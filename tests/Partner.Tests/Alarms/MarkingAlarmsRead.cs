@@ -77,7 +77,7 @@ public sealed class MarkingAlarmsRead(PartnerApiFactory factory) : IClassFixture
     }
 
     [Fact]
-    public async Task AWithdrawnUserCanListButNotMarkRead()
+    public async Task AWithdrawnUserCanNeitherListNorMarkRead()
     {
         var alice = await factory.SignInAsync();
         await InboxOf(alice).RaiseAsync(1);
@@ -86,7 +86,7 @@ public sealed class MarkingAlarmsRead(PartnerApiFactory factory) : IClassFixture
         var list = await alice.Http.GetAsync("/api/alarms");
         var read = await alice.Http.PostAsJsonAsync("/api/alarms/read", new { upToSeq = 1 });
 
-        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, list.StatusCode);
         Assert.Equal("user.withdrawn", (await Problem.ReadAsync(read, HttpStatusCode.Forbidden)).Code);
     }
 }

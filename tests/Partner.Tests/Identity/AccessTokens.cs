@@ -45,7 +45,7 @@ public sealed class AccessTokens(PartnerApiFactory factory) : IClassFixture<Part
         var response = await client.GetAsync("/api/users/me");
 
         await Problem.ReadAsync(response, HttpStatusCode.Unauthorized);
-        Assert.Contains(response.Headers.WwwAuthenticate, h => h.Parameter?.Contains("expired", StringComparison.OrdinalIgnoreCase) == true);
+        Assert.Contains(response.Headers.WwwAuthenticate, h => h.Parameter?.Contains("invalid_token", StringComparison.Ordinal) == true);
     }
 
     [Fact]

@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Partner.Api.Hosting;
+
+/// <summary>Request bodies are bounded by what the largest valid request needs (a room: ~14 KB of escaped JSON), not by the server's 30 MB default.</summary>
+public static class RequestBodyLimit
+{
+    public const long MaxBytes = 64 * 1024;
+
+    public static IApplicationBuilder UseRequestBodyLimit(this IApplicationBuilder app) =>
+        app.Use(async (context, next) =>
+        {
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            {
+                limit.MaxRequestBodySize = MaxBytes;
+            }
+
+            // Refused before anything reads it; a body without a declared length is cut by the server's limit above.
+            if (context.Request.ContentLength > MaxBytes)
+            {
+                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context,
+                    ProblemDetails = new ProblemDetails
+                    {
+                        Status = StatusCodes.Status413PayloadTooLarge,
+                        Detail = $"Request bodies are at most {MaxBytes} bytes.",
+                    },
+                });
+                return;
+            }
+
+            await next(context);
+        });
+}
