@@ -11,7 +11,7 @@ public sealed class RateLimiting : IAsyncLifetime
         Settings = new Dictionary<string, string?>
         {
             ["Partner:RateLimits:Auth:PermitLimit"] = "3",
-            ["Partner:RateLimits:Auth:Window"] = "00:01:00",
+            ["Partner:RateLimits:Auth:Window"] = "00:00:10",
             ["Partner:RateLimits:Writes:PermitLimit"] = "2",
             ["Partner:RateLimits:Writes:Window"] = "00:01:00",
         },
@@ -34,7 +34,13 @@ public sealed class RateLimiting : IAsyncLifetime
         Assert.All(responses.Take(3), r => Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode));
         var limited = responses[3];
         Assert.Equal("rate-limited", (await Problem.ReadAsync(limited, HttpStatusCode.TooManyRequests)).Code);
-        Assert.True(limited.Headers.RetryAfter?.Delta > TimeSpan.Zero, "Retry-After names a wait");
+        Assert.InRange(limited.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(10));
+
+        // Retry-After counts down with the window instead of naming the whole window again.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var later = await client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = "x" });
+        await Problem.ReadAsync(later, HttpStatusCode.TooManyRequests);
+        Assert.InRange(later.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(7));
     }
 
     [Fact]
