@@ -16,6 +16,7 @@ public static class ErrorStatus
         [ErrorCodes.RoomCapacityBelowParticipants] = StatusCodes.Status409Conflict,
         [ErrorCodes.RoomVersionMismatch] = StatusCodes.Status412PreconditionFailed,
         [ErrorCodes.RoomTooFewParticipants] = StatusCodes.Status409Conflict,
+        [ErrorCodes.RoomAnonymityLocked] = StatusCodes.Status409Conflict,
         [ErrorCodes.CommentNotAuthor] = StatusCodes.Status403Forbidden,
         [ErrorCodes.RandomMatchAlreadyWaiting] = StatusCodes.Status409Conflict,
         [ErrorCodes.MatchNotMember] = StatusCodes.Status403Forbidden,

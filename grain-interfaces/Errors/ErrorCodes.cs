@@ -19,6 +19,7 @@ public static class ErrorCodes
     public const string RoomCapacityBelowParticipants = "room.capacity-below-participants";
     public const string RoomVersionMismatch = "room.version-mismatch";
     public const string RoomTooFewParticipants = "room.too-few-participants";
+    public const string RoomAnonymityLocked = "room.anonymity-locked";
     public const string CommentNotAuthor = "comment.not-author";
     public const string RandomMatchAlreadyWaiting = "random-match.already-waiting";
     public const string MatchNotMember = "match.not-member";

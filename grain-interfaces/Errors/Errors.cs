@@ -40,6 +40,9 @@ public static class Errors
     public static DomainException RoomTooFewParticipants() =>
         new(ErrorCodes.RoomTooFewParticipants, "A room needs at least one participant besides its owner to be completed.");
 
+    public static DomainException RoomAnonymityLocked() =>
+        new(ErrorCodes.RoomAnonymityLocked, "Anonymity cannot be turned off once someone other than the owner has joined or commented.");
+
     public static DomainException RoomVersionMismatch() => new(ErrorCodes.RoomVersionMismatch, "The room changed since you read it (If-Match).");
 
     public static DomainException CommentNotAuthor() => new(ErrorCodes.CommentNotAuthor, "Only the comment's author or an admin may do this.");

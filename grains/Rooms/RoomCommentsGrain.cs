@@ -130,7 +130,7 @@ public sealed class RoomCommentsGrain : Grain, IRoomCommentsGrain
         }
     }
 
-    private static void CheckContent(string content)
+    internal static void CheckContent(string content)
     {
         if (string.IsNullOrWhiteSpace(content) || content.Length > MaxContentLength)
         {

@@ -87,6 +87,7 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
         Room.Category = category.Name;
         Apply(checkedDraft);
         Room.Participants = [new RoomParticipant(owner.UserId, owner.Nickname, now)];
+        Room.OnlyOwnerTookPart = true;
         Room.Lifecycle = RoomLifecycle.Open;
         Room.CreatedAt = now;
         await SaveAsync();
@@ -124,6 +125,11 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
         if (checkedDraft.Capacity < Room.Participants.Count)
         {
             throw Errors.RoomCapacityBelowParticipants(Room.Participants.Count);
+        }
+
+        if (Room.Anonymous && !checkedDraft.Anonymous && Room.AnonymityLocked)
+        {
+            throw Errors.RoomAnonymityLocked();
         }
 
         var previousDate = Room.Date;
@@ -169,6 +175,7 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
         }
 
         Room.Participants.Add(new RoomParticipant(user.UserId, user.Nickname, clock.GetUtcNow()));
+        Room.OnlyOwnerTookPart = false;
         Notify(Room.Owner.UserId, AlarmType.RoomJoined, user, $"{Who(user)} joined your room \"{Room.Title}\".");
         await SaveAsync();
 
@@ -249,10 +256,18 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
         return Comments().List(viewer, Room.Anonymous);
     }
 
-    public Task<CommentView> AddComment(Actor author, string content, Guid? parentId)
+    public async Task<CommentView> AddComment(Actor author, string content, Guid? parentId)
     {
         EnsureVisible();
-        return Comments().Add(author, content, parentId, Room.Anonymous, Room.Title);
+        RoomCommentsGrain.CheckContent(content);
+        if (Room.OnlyOwnerTookPart && author.UserId != Room.Owner.UserId)
+        {
+            // Locked before the comment exists: a crash in between may lock a room needlessly, never leave a comment unlocked.
+            Room.OnlyOwnerTookPart = false;
+            await SaveAsync(countsAsChange: false);
+        }
+
+        return await Comments().Add(author, content, parentId, Room.Anonymous, Room.Title);
     }
 
     public Task<CommentView> EditComment(Actor actor, Guid commentId, string content)
