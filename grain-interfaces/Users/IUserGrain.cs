@@ -6,7 +6,10 @@ namespace Partner.Users;
 [Alias("partner.user")]
 public interface IUserGrain : IGrainWithGuidKey
 {
-    /// <summary>Registers the user on first sign-in (nickname = login); later sign-ins refresh roles and image. Withdrawn users are refused.</summary>
+    /// <summary>
+    /// Registers the user on first sign-in (nickname = login, refused as <c>validation</c> naming <c>login</c> unless it is a
+    /// clean single line, see <see cref="TextRules"/>); later sign-ins refresh roles and image. Withdrawn users are refused.
+    /// </summary>
     [Alias("sign-in")]
     Task<UserProfile> SignIn(SignIn signIn);
 

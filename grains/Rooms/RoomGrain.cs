@@ -13,6 +13,9 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
     internal const int OwnerPoints = 42;
     internal const int ParticipantPoints = 10;
 
+    internal const int MaxTitleLength = 100;
+    internal const int MaxContentLength = 2000;
+
     private readonly IPersistentState<RoomState> state;
     private readonly CategoryCatalog catalog;
     private readonly SchoolCalendar calendar;
@@ -288,6 +291,8 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
 
     private RoomDraft Check(RoomDraft draft, CategoryDefinition category)
     {
+        TextRules.CheckLine("title", draft.Title, MaxTitleLength);
+        TextRules.CheckText("content", draft.Content, MaxContentLength);
         if (draft.Capacity is < 2 or > 20)
         {
             throw Errors.Validation("capacity", "capacity counts the owner and is 2 to 20.");

@@ -9,6 +9,9 @@ public sealed partial class UserGrain(
     TimeProvider clock,
     ILogger<UserGrain> logger) : Grain, IUserGrain
 {
+    /// <summary>The nickname is the login; 42 logins are far shorter, dev logins at most 32 characters.</summary>
+    internal const int MaxNicknameLength = 64;
+
     private Guid UserId => this.GetPrimaryKey();
 
     private IUserSessionsGrain Sessions => GrainFactory.GetGrain<IUserSessionsGrain>(UserId);
@@ -24,6 +27,7 @@ public sealed partial class UserGrain(
         var roles = signIn.IsAdmin ? new List<string> { UserRoles.User, UserRoles.Admin } : [UserRoles.User];
         if (!user.Registered)
         {
+            TextRules.CheckLine("login", signIn.Login, MaxNicknameLength);
             user.Registered = true;
             user.Login = signIn.Login;
             user.Nickname = signIn.Login;
