@@ -31,7 +31,13 @@ public sealed partial class UserGrain(
             user.Registered = true;
             user.Login = signIn.Login;
             user.Nickname = signIn.Login;
-            user.Email = signIn.Email;
+            // The provider's address is not the user's input: one that breaks the rule is left out rather than refusing the sign-in.
+            user.Email = EmailAddressRule.Problem(signIn.Email) is null ? signIn.Email : null;
+            if (signIn.Email is not null && user.Email is null)
+            {
+                LogProviderEmailDropped(logger, UserId);
+            }
+
             user.CreatedAt = clock.GetUtcNow();
             user.Status = UserStatus.Active;
             LogRegistered(logger, UserId, signIn.Login);
@@ -53,6 +59,7 @@ public sealed partial class UserGrain(
     public async Task<UserProfile> UpdateEmail(string email)
     {
         EnsureActiveNow();
+        EmailAddressRule.Check(email);
         if (state.State.Email != email)
         {
             state.State.Email = email;
@@ -137,6 +144,9 @@ public sealed partial class UserGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId} registered as {Login}")]
     private static partial void LogRegistered(ILogger logger, Guid userId, string login);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId} registered without the e-mail address the provider gave: it is not a valid address")]
+    private static partial void LogProviderEmailDropped(ILogger logger, Guid userId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId} withdrew")]
     private static partial void LogWithdrawn(ILogger logger, Guid userId);
