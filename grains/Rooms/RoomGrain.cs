@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Partner.Alarms;
 using Partner.Catalog;
@@ -298,9 +299,16 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
             throw Errors.Validation("capacity", "capacity counts the owner and is 2 to 20.");
         }
 
-        if (draft.Date < calendar.Today())
+        var today = calendar.Today();
+        if (draft.Date < today)
         {
             throw Errors.RoomDateInPast();
+        }
+
+        var latest = today.AddYears(1);
+        if (draft.Date > latest)
+        {
+            throw Errors.Validation("date", $"date is at most one year ahead: {latest.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)} at the latest.");
         }
 
         return draft with { Conditions = catalog.Conditions(category, draft.Conditions) };
