@@ -25,6 +25,7 @@ public static class ErrorStatus
         [ErrorCodes.RefreshInvalid] = StatusCodes.Status401Unauthorized,
         [ErrorCodes.UserWithdrawn] = StatusCodes.Status403Forbidden,
         [ErrorCodes.NotFound] = StatusCodes.Status404NotFound,
+        [ErrorCodes.IdempotencyKeyReused] = StatusCodes.Status422UnprocessableEntity,
         [ErrorCodes.RateLimited] = StatusCodes.Status429TooManyRequests,
         [ErrorCodes.Unavailable] = StatusCodes.Status503ServiceUnavailable,
         [ErrorCodes.Internal] = StatusCodes.Status500InternalServerError,
