@@ -12,7 +12,7 @@ namespace Partner.Api.RandomMatch;
 
 public static partial class RandomMatchEndpoints
 {
-    /// <summary>Optional request header: a retried PUT with the same key returns the ticket the first attempt created, never a second one.</summary>
+    /// <summary>Optional request header: a retried PUT with the same key returns the ticket the first attempt created, never a second one; other conditions under the same key are 422.</summary>
     public const string IdempotencyKey = "Idempotency-Key";
 
     public static RouteGroupBuilder MapRandomMatch(this IEndpointRouteBuilder app)

@@ -8,6 +8,7 @@ public static class ErrorCodes
     public const string RateLimited = "rate-limited";
     public const string Unavailable = "unavailable";
     public const string Internal = "internal";
+    public const string IdempotencyKeyReused = "idempotency-key-reused";
     public const string RefreshInvalid = "auth.refresh-invalid";
     public const string UserWithdrawn = "user.withdrawn";
     public const string RoomDateInPast = "room.date-in-past";
@@ -19,6 +20,7 @@ public static class ErrorCodes
     public const string RoomCapacityBelowParticipants = "room.capacity-below-participants";
     public const string RoomVersionMismatch = "room.version-mismatch";
     public const string RoomTooFewParticipants = "room.too-few-participants";
+    public const string RoomAnonymityLocked = "room.anonymity-locked";
     public const string CommentNotAuthor = "comment.not-author";
     public const string RandomMatchAlreadyWaiting = "random-match.already-waiting";
     public const string MatchNotMember = "match.not-member";

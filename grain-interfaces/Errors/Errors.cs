@@ -17,6 +17,9 @@ public static class Errors
     public static DomainException Unavailable() =>
         new(ErrorCodes.Unavailable, "The change could not be saved right now; nothing was applied. Retry shortly.");
 
+    public static DomainException IdempotencyKeyReused() =>
+        new(ErrorCodes.IdempotencyKeyReused, "This Idempotency-Key was already used with a different request; use a new key for a new request.");
+
     public static DomainException RefreshInvalid() =>
         new(ErrorCodes.RefreshInvalid, "The refresh token is unknown, expired, revoked or was already used.");
 
@@ -39,6 +42,9 @@ public static class Errors
 
     public static DomainException RoomTooFewParticipants() =>
         new(ErrorCodes.RoomTooFewParticipants, "A room needs at least one participant besides its owner to be completed.");
+
+    public static DomainException RoomAnonymityLocked() =>
+        new(ErrorCodes.RoomAnonymityLocked, "Anonymity cannot be turned off once someone other than the owner has joined or commented.");
 
     public static DomainException RoomVersionMismatch() => new(ErrorCodes.RoomVersionMismatch, "The room changed since you read it (If-Match).");
 

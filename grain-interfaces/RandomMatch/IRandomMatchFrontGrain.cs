@@ -17,7 +17,8 @@ public interface IRandomMatchFrontGrain : IGrainWithStringKey
     /// The same conditions already waiting return <c>Created = false</c>; different ones are
     /// <c>random-match.already-waiting</c>. A <paramref name="requestId"/> (the client's idempotency key) that
     /// created the user's current or recently finished ticket returns that ticket (<c>Created = false</c>), so a
-    /// request retried after a lost answer never queues, or matches, the user twice.
+    /// request retried after a lost answer never queues, or matches, the user twice; the same key with other conditions
+    /// (compared as normalized: order, case, "any" spelled out do not matter) is <c>idempotency-key-reused</c>.
     /// </summary>
     [Alias("enqueue")]
     Task<TicketResult> Enqueue(Actor user, ImmutableDictionary<string, ImmutableArray<string>> conditions, string? requestId = null);

@@ -22,7 +22,11 @@ public interface IRoomGrain : IGrainWithGuidKey
     [Alias("listing"), AlwaysInterleave]
     Task<RoomListing?> Listing();
 
-    /// <summary>Owner or admin; category cannot change; capacity not below the participants; <paramref name="expectedVersion"/> (If-Match) must be current when given.</summary>
+    /// <summary>
+    /// Owner or admin; category cannot change; capacity not below the participants; <paramref name="expectedVersion"/> (If-Match)
+    /// must be current when given. Anonymity can be turned on at any time, but not off once anyone other than the owner has
+    /// joined or commented (even if they left or deleted it since): <c>room.anonymity-locked</c>.
+    /// </summary>
     [Alias("edit")]
     Task<RoomView> Edit(Actor actor, RoomDraft draft, long? expectedVersion);
 
@@ -40,7 +44,6 @@ public interface IRoomGrain : IGrainWithGuidKey
     [Alias("complete")]
     Task<Guid> Complete(Actor actor);
 
-    /// <summary>Oldest first, replies right after their parent.</summary>
     /// <summary>
     /// A withdrawn user's exit: an open room they own is deleted, an open room they joined is left (the owner
     /// gets ROOM_LEFT); anything else is unchanged. Idempotent.
@@ -48,6 +51,7 @@ public interface IRoomGrain : IGrainWithGuidKey
     [Alias("remove-withdrawn")]
     Task RemoveWithdrawn(Guid userId);
 
+    /// <summary>Oldest first, replies right after their parent.</summary>
     [Alias("comments")]
     Task<ImmutableArray<CommentView>> Comments(Guid? viewer);
 

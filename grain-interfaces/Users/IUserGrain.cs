@@ -6,7 +6,11 @@ namespace Partner.Users;
 [Alias("partner.user")]
 public interface IUserGrain : IGrainWithGuidKey
 {
-    /// <summary>Registers the user on first sign-in (nickname = login); later sign-ins refresh roles and image. Withdrawn users are refused.</summary>
+    /// <summary>
+    /// Registers the user on first sign-in (nickname = login, refused as <c>validation</c> naming <c>login</c> unless it is a
+    /// clean single line, see <see cref="TextRules"/>; the provider's e-mail is kept only when it is a valid address); later
+    /// sign-ins refresh roles and image. Withdrawn users are refused.
+    /// </summary>
     [Alias("sign-in")]
     Task<UserProfile> SignIn(SignIn signIn);
 
@@ -14,6 +18,7 @@ public interface IUserGrain : IGrainWithGuidKey
     [Alias("get")]
     Task<UserProfile?> Get();
 
+    /// <summary>One plain address (<c>local@domain</c>, no display name, at most 254 characters), else <c>validation</c> naming <c>email</c>.</summary>
     [Alias("update-email")]
     Task<UserProfile> UpdateEmail(string email);
 

@@ -167,9 +167,10 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     {
         var (user, conditions, requestId) = request;
         var chosen = catalog.Conditions(category!, conditions, randomOnly: true).Where(c => !c.Value.IsEmpty).ToImmutableDictionary();
+        // The ticket a key created holds that request's conditions, normalized: they are what the key was used with.
         if (requestId is not null && book.Answered(user.UserId, requestId, now) is { } answered)
         {
-            return new TicketResult(false, answered);
+            return matcher.SameConditions(answered.Conditions, chosen) ? new TicketResult(false, answered) : throw Errors.IdempotencyKeyReused();
         }
 
         if (book.TryGetWaiting(user.UserId, out var current))

@@ -147,6 +147,10 @@ public sealed class RandomMatcher
     /// <summary>True when the masks of <paramref name="a"/> and <paramref name="b"/> accept exactly the same values.</summary>
     public static bool SameConditions(WaitingTicket a, ulong[] masks) => a.Masks.AsSpan().SequenceEqual(masks);
 
+    /// <summary>True when both accept the same values in every matched dimension (order, case and "any" spelled out do not matter).</summary>
+    public bool SameConditions(IReadOnlyDictionary<string, ImmutableArray<string>> a, IReadOnlyDictionary<string, ImmutableArray<string>> b) =>
+        Masks(a).AsSpan().SequenceEqual(Masks(b));
+
     public void Add(WaitingTicket ticket)
     {
         foreach (var cell in ticket.Cells)

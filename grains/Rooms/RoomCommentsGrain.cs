@@ -130,13 +130,7 @@ public sealed class RoomCommentsGrain : Grain, IRoomCommentsGrain
         }
     }
 
-    private static void CheckContent(string content)
-    {
-        if (string.IsNullOrWhiteSpace(content) || content.Length > MaxContentLength)
-        {
-            throw Errors.Validation("content", $"content is 1 to {MaxContentLength} characters.");
-        }
-    }
+    internal static void CheckContent(string content) => TextRules.CheckText("content", content, MaxContentLength);
 
     private static CommentView View(StoredComment c, Guid? viewer, bool anonymous) =>
         new(c.Id, c.ParentId, c.Deleted ? null : c.Content, c.Deleted || anonymous ? null : c.AuthorNickname, c.AuthorId == viewer, c.Deleted, c.CreatedAt, c.UpdatedAt);

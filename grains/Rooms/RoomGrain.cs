@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Partner.Alarms;
 using Partner.Catalog;
@@ -12,6 +13,9 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
     /// <summary>Activity points for completing a room: the owner, and every other participant.</summary>
     internal const int OwnerPoints = 42;
     internal const int ParticipantPoints = 10;
+
+    internal const int MaxTitleLength = 100;
+    internal const int MaxContentLength = 2000;
 
     private readonly IPersistentState<RoomState> state;
     private readonly CategoryCatalog catalog;
@@ -87,6 +91,7 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
         Room.Category = category.Name;
         Apply(checkedDraft);
         Room.Participants = [new RoomParticipant(owner.UserId, owner.Nickname, now)];
+        Room.OnlyOwnerTookPart = true;
         Room.Lifecycle = RoomLifecycle.Open;
         Room.CreatedAt = now;
         await SaveAsync();
@@ -124,6 +129,11 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
         if (checkedDraft.Capacity < Room.Participants.Count)
         {
             throw Errors.RoomCapacityBelowParticipants(Room.Participants.Count);
+        }
+
+        if (Room.Anonymous && !checkedDraft.Anonymous && Room.AnonymityLocked)
+        {
+            throw Errors.RoomAnonymityLocked();
         }
 
         var previousDate = Room.Date;
@@ -169,6 +179,7 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
         }
 
         Room.Participants.Add(new RoomParticipant(user.UserId, user.Nickname, clock.GetUtcNow()));
+        Room.OnlyOwnerTookPart = false;
         Notify(Room.Owner.UserId, AlarmType.RoomJoined, user, $"{Who(user)} joined your room \"{Room.Title}\".");
         await SaveAsync();
 
@@ -249,10 +260,18 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
         return Comments().List(viewer, Room.Anonymous);
     }
 
-    public Task<CommentView> AddComment(Actor author, string content, Guid? parentId)
+    public async Task<CommentView> AddComment(Actor author, string content, Guid? parentId)
     {
         EnsureVisible();
-        return Comments().Add(author, content, parentId, Room.Anonymous, Room.Title);
+        RoomCommentsGrain.CheckContent(content);
+        if (Room.OnlyOwnerTookPart && author.UserId != Room.Owner.UserId)
+        {
+            // Locked before the comment exists: a crash in between may lock a room needlessly, never leave a comment unlocked.
+            Room.OnlyOwnerTookPart = false;
+            await SaveAsync(countsAsChange: false);
+        }
+
+        return await Comments().Add(author, content, parentId, Room.Anonymous, Room.Title);
     }
 
     public Task<CommentView> EditComment(Actor actor, Guid commentId, string content)
@@ -273,14 +292,23 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
 
     private RoomDraft Check(RoomDraft draft, CategoryDefinition category)
     {
+        TextRules.CheckLine("title", draft.Title, MaxTitleLength);
+        TextRules.CheckText("content", draft.Content, MaxContentLength);
         if (draft.Capacity is < 2 or > 20)
         {
             throw Errors.Validation("capacity", "capacity counts the owner and is 2 to 20.");
         }
 
-        if (draft.Date < calendar.Today())
+        var today = calendar.Today();
+        if (draft.Date < today)
         {
             throw Errors.RoomDateInPast();
+        }
+
+        var latest = today.AddYears(1);
+        if (draft.Date > latest)
+        {
+            throw Errors.Validation("date", $"date is at most one year ahead: {latest.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)} at the latest.");
         }
 
         return draft with { Conditions = catalog.Conditions(category, draft.Conditions) };

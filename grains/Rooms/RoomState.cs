@@ -23,6 +23,12 @@ public sealed class RoomState
     [Id(14)] public DateTimeOffset UpdatedAt { get; set; }
     [Id(15)] public List<PendingAlarm> Outbox { get; set; } = [];
 
+    /// <summary>
+    /// True until someone other than the owner joins or comments, and never true again (leaving or deleting does not
+    /// undo it). Rows written before it existed read false: who took part in them is unknown, so they stay locked.
+    /// </summary>
+    [Id(16)] public bool OnlyOwnerTookPart { get; set; }
+
     public RoomParticipant Owner => Participants[0];
 
     public bool IsVisible => Created && Lifecycle != RoomLifecycle.Deleted;
@@ -32,6 +38,9 @@ public sealed class RoomState
     public bool Has(Guid userId) => Participants.Exists(p => p.UserId == userId);
 
     public bool MayManage(Actor actor) => actor.IsAdmin || Owner.UserId == actor.UserId;
+
+    /// <summary>Turning anonymity off would name the people who took part believing they were anonymous.</summary>
+    public bool AnonymityLocked => !OnlyOwnerTookPart;
 }
 
 /// <summary>A participant; the owner is always the first.</summary>

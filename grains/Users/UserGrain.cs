@@ -9,6 +9,9 @@ public sealed partial class UserGrain(
     TimeProvider clock,
     ILogger<UserGrain> logger) : Grain, IUserGrain
 {
+    /// <summary>The nickname is the login; 42 logins are far shorter, dev logins at most 32 characters.</summary>
+    internal const int MaxNicknameLength = 64;
+
     private Guid UserId => this.GetPrimaryKey();
 
     private IUserSessionsGrain Sessions => GrainFactory.GetGrain<IUserSessionsGrain>(UserId);
@@ -24,10 +27,17 @@ public sealed partial class UserGrain(
         var roles = signIn.IsAdmin ? new List<string> { UserRoles.User, UserRoles.Admin } : [UserRoles.User];
         if (!user.Registered)
         {
+            TextRules.CheckLine("login", signIn.Login, MaxNicknameLength);
             user.Registered = true;
             user.Login = signIn.Login;
             user.Nickname = signIn.Login;
-            user.Email = signIn.Email;
+            // The provider's address is not the user's input: one that breaks the rule is left out rather than refusing the sign-in.
+            user.Email = EmailAddressRule.Problem(signIn.Email) is null ? signIn.Email : null;
+            if (signIn.Email is not null && user.Email is null)
+            {
+                LogProviderEmailDropped(logger, UserId);
+            }
+
             user.CreatedAt = clock.GetUtcNow();
             user.Status = UserStatus.Active;
             LogRegistered(logger, UserId, signIn.Login);
@@ -49,6 +59,7 @@ public sealed partial class UserGrain(
     public async Task<UserProfile> UpdateEmail(string email)
     {
         EnsureActiveNow();
+        EmailAddressRule.Check(email);
         if (state.State.Email != email)
         {
             state.State.Email = email;
@@ -134,6 +145,9 @@ public sealed partial class UserGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId} registered as {Login}")]
     private static partial void LogRegistered(ILogger logger, Guid userId, string login);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId} registered without the e-mail address the provider gave: it is not a valid address")]
+    private static partial void LogProviderEmailDropped(ILogger logger, Guid userId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId} withdrew")]
     private static partial void LogWithdrawn(ILogger logger, Guid userId);
