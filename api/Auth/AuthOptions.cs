@@ -56,7 +56,7 @@ public sealed class IntraSettings
 /// <summary>Where a login may send the browser back to (no open redirects).</summary>
 public sealed class ReturnUrlSettings
 {
-    /// <summary>Absolute origins (scheme://host[:port]) that <c>returnUrl</c> may point at; relative paths are always allowed.</summary>
+    /// <summary>Absolute origins (scheme://host[:port]) that <c>returnUrl</c> may point at; paths on the API's own origin are always allowed.</summary>
     public List<string> AllowedOrigins { get; set; } = [];
 
     /// <summary>Where to go when no (or no allowed) <c>returnUrl</c> is known, e.g. after a failed callback.</summary>

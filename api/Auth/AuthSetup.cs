@@ -56,6 +56,7 @@ public static class AuthSetup
                 };
             });
 
+        ReturnUrls.Validate(auth.ReturnUrls);
         if (auth.Intra.IsConfigured)
         {
             authentication.AddOAuth(IntraLogin.Scheme, "42 intra", options => IntraLogin.Configure(options, auth.Intra));
