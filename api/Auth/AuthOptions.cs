@@ -14,6 +14,13 @@ public sealed class AuthOptions
 
     public IntraSettings Intra { get; set; } = new();
 
+    /// <summary>
+    /// The API's public base URL as browsers reach it (e.g. <c>https://partner.example</c>): the 42 intra
+    /// redirect_uri is built from it, not from the request's Host header. Required in production when 42
+    /// login is configured; taken from the request when missing in the embedded default.
+    /// </summary>
+    public string? PublicBaseUrl { get; set; }
+
     public ReturnUrlSettings ReturnUrls { get; set; } = new();
 }
 
