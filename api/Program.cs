@@ -12,6 +12,7 @@ using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddPartnerForwardedHeaders();
 builder.AddPartnerOrleans();
 builder.AddPartnerJson();
 builder.AddPartnerProblemDetails();
@@ -24,6 +25,7 @@ builder.Services.AddOpenApi();
 
 var app = builder.Build();
 
+app.UsePartnerForwardedHeaders();
 app.UsePartnerSecurityHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();

@@ -85,7 +85,7 @@ public static class AuthEndpoints
 
         if (returnUrl is not null && !returnUrls.IsAllowed(returnUrl))
         {
-            throw Errors.Validation("returnUrl", "returnUrl must be a relative path or an allowed origin (Auth:ReturnUrls:AllowedOrigins).");
+            throw Errors.Validation("returnUrl", $"returnUrl must be a path on this site (/…) or a URL on an allowed origin (Auth:ReturnUrls:AllowedOrigins): percent-encoded ASCII, no fragment, at most {ReturnUrls.MaxLength} characters.");
         }
 
         var properties = new AuthenticationProperties();

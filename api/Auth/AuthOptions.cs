@@ -20,6 +20,13 @@ public sealed class AuthOptions
 
     public IntraSettings Intra { get; set; } = new();
 
+    /// <summary>
+    /// The API's public base URL as browsers reach it (e.g. <c>https://partner.example</c>): the 42 intra
+    /// redirect_uri is built from it, not from the request's Host header. Required in production when 42
+    /// login is configured; taken from the request when missing in the embedded default.
+    /// </summary>
+    public string? PublicBaseUrl { get; set; }
+
     public ReturnUrlSettings ReturnUrls { get; set; } = new();
 }
 
@@ -62,7 +69,7 @@ public sealed class IntraSettings
 /// <summary>Where a login may send the browser back to (no open redirects).</summary>
 public sealed class ReturnUrlSettings
 {
-    /// <summary>Absolute origins (scheme://host[:port]) that <c>returnUrl</c> may point at; relative paths are always allowed.</summary>
+    /// <summary>Absolute origins (scheme://host[:port]) that <c>returnUrl</c> may point at; paths on the API's own origin are always allowed.</summary>
     public List<string> AllowedOrigins { get; set; } = [];
 
     /// <summary>Where to go when no (or no allowed) <c>returnUrl</c> is known, e.g. after a failed callback.</summary>

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authentication.OAuth;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.IdentityModel.Tokens;
 using Partner.Silo.Hosting;
@@ -61,9 +62,11 @@ public static class AuthSetup
                 };
             });
 
+        ReturnUrls.Validate(auth.ReturnUrls);
+        IntraLogin.RequirePublicBaseUrl(auth, mode);
         if (auth.Intra.IsConfigured)
         {
-            authentication.AddOAuth(IntraLogin.Scheme, "42 intra", options => IntraLogin.Configure(options, auth.Intra));
+            authentication.AddOAuth<OAuthOptions, IntraLoginHandler>(IntraLogin.Scheme, "42 intra", options => IntraLogin.Configure(options, auth.Intra));
         }
 
         builder.Services.AddAuthorization();

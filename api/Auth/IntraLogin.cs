@@ -1,8 +1,10 @@
+using System.Buffers;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OAuth;
 using Microsoft.Extensions.Options;
+using Partner.Silo.Hosting;
 using Partner.Users;
 
 namespace Partner.Api.Auth;
@@ -22,6 +24,51 @@ public static partial class IntraLogin
     private const string LoginClaim = "intra:login";
     private const string EmailClaim = "intra:email";
     private const string ImageClaim = "intra:image";
+
+    private const string PublicBaseUrlKey = "Auth:PublicBaseUrl (environment Auth__PublicBaseUrl)";
+    private static readonly SearchValues<char> BaseUrlCharacters =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.:/[]");
+
+    /// <summary>Start-up check of <c>Auth:PublicBaseUrl</c>: well-formed when set, and set in production when 42 login is configured.</summary>
+    public static void RequirePublicBaseUrl(AuthOptions auth, PartnerMode mode)
+    {
+        if (string.IsNullOrWhiteSpace(auth.PublicBaseUrl))
+        {
+            if (mode == PartnerMode.Production && auth.Intra.IsConfigured)
+            {
+                throw new InvalidOperationException(
+                    $"Partner:Mode is Production and 42 intra login is configured, but {PublicBaseUrlKey} is missing: set the API's public base URL as browsers reach it, e.g. https://partner.example.");
+            }
+
+            return;
+        }
+
+        if (PublicBaseUrlOf(auth.PublicBaseUrl) is null)
+        {
+            throw new InvalidOperationException(
+                $"{PublicBaseUrlKey} must be an absolute http(s) URL without path, query, fragment or user info, e.g. https://partner.example (was '{auth.PublicBaseUrl}').");
+        }
+    }
+
+    /// <summary>The redirect_uri registered at 42 intra, from <c>Auth:PublicBaseUrl</c>; null when it is not set.</summary>
+    public static string? RedirectUri(AuthOptions auth) =>
+        PublicBaseUrlOf(auth.PublicBaseUrl) is { } baseUrl ? baseUrl + CallbackPath : null;
+
+    /// <summary><c>scheme://host[:port]</c> with an optional trailing <c>/</c>, normalized; null when it is anything more.</summary>
+    private static string? PublicBaseUrlOf(string? configured)
+    {
+        if (string.IsNullOrEmpty(configured) || configured.AsSpan().ContainsAnyExcept(BaseUrlCharacters))
+        {
+            return null;
+        }
+
+        var url = configured.EndsWith('/') ? configured[..^1] : configured;
+        var schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
+        var hasPath = schemeEnd < 0 || url.IndexOf('/', schemeEnd + 3) >= 0;
+        return !hasPath && Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+            ? uri.GetLeftPart(UriPartial.Authority)
+            : null;
+    }
 
     public static void Configure(OAuthOptions options, IntraSettings intra)
     {
@@ -90,6 +137,11 @@ public static partial class IntraLogin
         catch (DomainException ex) when (ex.Code == ErrorCodes.UserWithdrawn)
         {
             await FailAsync(context, context.Properties, "user_withdrawn", ex.Message);
+        }
+        catch (DomainException ex) when (ex.Code == ErrorCodes.Validation)
+        {
+            // A 42 profile Partner cannot register (e.g. a login with control characters): back to the client, not a bare 400.
+            await FailAsync(context, context.Properties, "login_failed", ex.Message);
         }
     }
 

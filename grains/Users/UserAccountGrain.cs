@@ -6,6 +6,8 @@ public sealed class UserAccountGrain([PersistentState("account")] IPersistentSta
     {
         if (state.State.UserId is not { } userId)
         {
+            // The user grain registers only such logins: refuse before an account points at a user that will never exist.
+            TextRules.CheckLine("login", signIn.Login, UserGrain.MaxNicknameLength);
             userId = Guid.NewGuid();
             state.State.UserId = userId;
             await state.WriteOrRefuseAsync(this);

@@ -123,6 +123,19 @@ public sealed class IntraLoginFlow : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AProfilePartnerCannotRegisterRedirectsWithAnErrorAndCreatesNoUser()
+    {
+        intra.NextUser = new FakeIntraUser(777007, "bad\u202Elogin", "bad@student.42seoul.kr", null);
+
+        var outcome = await LoginAsync("/home");
+
+        Assert.StartsWith("/home#", outcome.Location);
+        Assert.Equal("login_failed", outcome.Fragment["error"]);
+        Assert.Null(outcome.RefreshCookie);
+        Assert.Null(await UserOfAsync(777007));
+    }
+
+    [Fact]
     public async Task AForgedStateIsRefused()
     {
         intra.NextUser = new FakeIntraUser(777006, "heidi", "heidi@student.42seoul.kr", null);

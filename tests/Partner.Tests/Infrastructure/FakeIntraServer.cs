@@ -59,6 +59,7 @@ public sealed class FakeIntraServer : IAsyncDisposable
     private volatile bool failProfileEndpoint;
     private volatile string? lastAuthorizeState;
     private volatile string? lastRedirectUri;
+    private volatile string? lastTokenRedirectUri;
     private volatile string? lastScope;
     private volatile string? lastCodeChallenge;
     private int authorizeRequests;
@@ -131,6 +132,9 @@ public sealed class FakeIntraServer : IAsyncDisposable
 
     public string? LastRedirectUri => lastRedirectUri;
 
+    /// <summary>The <c>redirect_uri</c> of the last <c>/oauth/token</c> request, valid or not.</summary>
+    public string? LastTokenRedirectUri => lastTokenRedirectUri;
+
     public string? LastScope => lastScope;
 
     public string? LastCodeChallenge => lastCodeChallenge;
@@ -197,6 +201,7 @@ public sealed class FakeIntraServer : IAsyncDisposable
         Interlocked.Exchange(ref profileRequests, 0);
         lastAuthorizeState = null;
         lastRedirectUri = null;
+        lastTokenRedirectUri = null;
         lastScope = null;
         lastCodeChallenge = null;
     }
@@ -279,6 +284,7 @@ public sealed class FakeIntraServer : IAsyncDisposable
         }
 
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        lastTokenRedirectUri = form["redirect_uri"];
         string? codeVerifier = form["code_verifier"];
         if (codeVerifier is not null)
         {
