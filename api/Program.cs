@@ -3,6 +3,7 @@ using Partner.Api.Auth;
 using Partner.Api.Catalog;
 using Partner.Api.Health;
 using Partner.Api.Hosting;
+using Partner.Api.Live;
 using Partner.Api.Matches;
 using Partner.Api.Problems;
 using Partner.Api.RandomMatch;
@@ -18,6 +19,7 @@ builder.AddPartnerProblemDetails();
 builder.AddPartnerAuth();
 builder.AddPartnerRateLimits();
 builder.AddPartnerHealthChecks();
+builder.AddPartnerLive();
 builder.AddPartnerSecurityHeaders();
 builder.Services.AddValidation();
 builder.Services.AddOpenApi();
@@ -43,6 +45,7 @@ app.MapRooms();
 app.MapRandomMatch();
 app.MapMatches();
 app.MapAlarms();
+app.MapPartnerHub();
 
 app.Run();
 
