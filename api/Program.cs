@@ -3,6 +3,7 @@ using Partner.Api.Auth;
 using Partner.Api.Catalog;
 using Partner.Api.Health;
 using Partner.Api.Hosting;
+using Partner.Api.Live;
 using Partner.Api.Matches;
 using Partner.Api.Problems;
 using Partner.Api.RandomMatch;
@@ -19,6 +20,7 @@ builder.AddPartnerProblemDetails();
 builder.AddPartnerAuth();
 builder.AddPartnerRateLimits();
 builder.AddPartnerHealthChecks();
+builder.AddPartnerLive();
 builder.AddPartnerSecurityHeaders();
 builder.Services.AddValidation();
 builder.Services.AddOpenApi();
@@ -45,6 +47,7 @@ app.MapRooms();
 app.MapRandomMatch();
 app.MapMatches();
 app.MapAlarms();
+app.MapPartnerHub();
 
 app.Run();
 

@@ -43,7 +43,7 @@ public sealed record ParticipantDto(string? Nickname, bool IsOwner, bool IsMe);
 public sealed record RoomDto(
     Guid RoomId, string Category, string Title, DateOnly Date, bool IsToday, int Capacity, int ParticipantCount,
     bool Anonymous, RoomStatus Status, OwnerDto? Owner, IReadOnlyDictionary<string, ImmutableArray<string>> Conditions, DateTimeOffset CreatedAt,
-    string Content, ParticipantDto[] Participants, Guid? MatchId, DateTimeOffset UpdatedAt, long Version)
+    string Content, ParticipantDto[] Participants, Guid? MatchId, DateTimeOffset UpdatedAt, long Version, bool? Deleted = null)
 {
     [System.Text.Json.Serialization.JsonIgnore]
     public string ETag => $"\"{Version}\"";

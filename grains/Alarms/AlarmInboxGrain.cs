@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Storage;
+using Partner.Streams;
 
 namespace Partner.Alarms;
 
@@ -95,6 +96,7 @@ public sealed partial class AlarmInboxGrain(
         state.State.LastSeq = lastSeq;
         await state.WriteOrRefuseAsync(this);
         LogRaised(logger, UserId, entry.Draft.Type, entry.Seq);
+        await this.PublishAsync(PartnerStreams.User(UserId), UserPush.Of(View(entry)), logger);
         await DropOldPagesAsync();
         return entry.Seq;
     }

@@ -5,6 +5,7 @@ using Partner.Alarms;
 using Partner.Catalog;
 using Orleans.Serialization;
 using Partner.Matches;
+using Partner.Streams;
 
 namespace Partner.Rooms;
 
@@ -408,6 +409,10 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
 
         durable = copier.Copy(Room);
         outbox.Saved();
+        if (countsAsChange)
+        {
+            await this.PublishAsync(PartnerStreams.Room(RoomId), new RoomChanged(View(viewer: null), [.. Room.Participants.Select(p => p.UserId)]), logger);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Room {RoomId} created in {Category} for {Date}")]

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
+using Partner.Streams;
 
 namespace Partner.Users;
 
@@ -83,6 +84,7 @@ public sealed partial class UserGrain(
 
         // Run even when already withdrawn: a retry converges after a crash between these steps.
         await Sessions.RevokeAll();
+        await this.PublishAsync(PartnerStreams.User(UserId), UserPush.AccountWithdrawn, logger);
         foreach (var step in withdrawalSteps)
         {
             await step.Run(UserId, GrainFactory);

@@ -1,0 +1,382 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.SignalR;
+using Orleans.Streams;
+using Partner.Api.Alarms;
+using Partner.Api.Rooms;
+using Partner.Alarms;
+using Partner.Rooms;
+using Partner.Streams;
+
+namespace Partner.Api.Live;
+
+/// <summary>
+/// The live feeds of this API node: one stream subscription per user and per room that its
+/// connections need, taken with the first such connection and dropped with the last (the Orleans
+/// cluster is the backplane). Alarms go out in seq order, once each: a gap in the seqs is filled
+/// from the inbox before the alarm that revealed it.
+/// </summary>
+public sealed partial class LiveFeeds(
+    IClusterClient cluster,
+    IGrainFactory grains,
+    IHubContext<PartnerHub, IPartnerClient> hub,
+    ILogger<LiveFeeds> logger)
+{
+    private readonly IGrainFactory grains = grains;
+    private readonly IHubContext<PartnerHub, IPartnerClient> hub = hub;
+    private readonly ILogger<LiveFeeds> logger = logger;
+    private readonly Lock gate = new();
+    private readonly Dictionary<Guid, UserFeed> users = [];
+    private readonly Dictionary<Guid, RoomFeed> rooms = [];
+    private readonly ConcurrentDictionary<string, Connection> connections = new();
+
+    public static string UserGroup(Guid userId) => $"user:{userId:N}";
+
+    public async Task ConnectAsync(HubCallerContext context, Guid userId)
+    {
+        connections[context.ConnectionId] = new Connection(context, userId);
+        await hub.Groups.AddToGroupAsync(context.ConnectionId, UserGroup(userId));
+        UserFeed feed;
+        lock (gate)
+        {
+            if (!users.TryGetValue(userId, out feed!))
+            {
+                feed = users[userId] = new UserFeed(this, userId);
+            }
+
+            feed.Connections.Add(context.ConnectionId);
+        }
+
+        try
+        {
+            await feed.Started;
+        }
+        catch
+        {
+            // The cluster did not answer: refuse this connection, and let the next one try afresh.
+            connections.TryRemove(context.ConnectionId, out _);
+            lock (gate)
+            {
+                feed.Connections.Remove(context.ConnectionId);
+                if (users.TryGetValue(userId, out var current) && current == feed)
+                {
+                    users.Remove(userId);
+                }
+            }
+
+            throw;
+        }
+    }
+
+    public async Task DisconnectAsync(string connectionId, Guid userId)
+    {
+        if (!connections.TryRemove(connectionId, out var connection))
+        {
+            return;
+        }
+
+        var ended = new List<Task>();
+        lock (gate)
+        {
+            if (users.TryGetValue(userId, out var feed) && feed.Connections.Remove(connectionId) && feed.Connections.Count == 0)
+            {
+                users.Remove(userId);
+                ended.Add(feed.StopAsync());
+            }
+
+            foreach (var roomId in connection.Rooms.Keys)
+            {
+                if (rooms.TryGetValue(roomId, out var room) && room.Leave(connectionId))
+                {
+                    rooms.Remove(roomId);
+                    ended.Add(room.StopAsync());
+                }
+            }
+        }
+
+        await Task.WhenAll(ended);
+    }
+
+    public async Task SubscribeRoomAsync(string connectionId, Guid userId, Guid roomId)
+    {
+        if (!connections.TryGetValue(connectionId, out var connection) || !connection.Rooms.TryAdd(roomId, 0))
+        {
+            return;
+        }
+
+        RoomFeed feed;
+        lock (gate)
+        {
+            if (!rooms.TryGetValue(roomId, out feed!))
+            {
+                feed = rooms[roomId] = new RoomFeed(this, roomId);
+            }
+
+            feed.Connections[connectionId] = new Watcher(userId);
+        }
+
+        try
+        {
+            await feed.Started;
+        }
+        catch
+        {
+            connection.Rooms.TryRemove(roomId, out _);
+            lock (gate)
+            {
+                if (feed.Leave(connectionId) && rooms.TryGetValue(roomId, out var current) && current == feed)
+                {
+                    rooms.Remove(roomId);
+                }
+            }
+
+            throw;
+        }
+    }
+
+    public async Task UnsubscribeRoomAsync(string connectionId, Guid roomId)
+    {
+        if (!connections.TryGetValue(connectionId, out var connection) || !connection.Rooms.TryRemove(roomId, out _))
+        {
+            return;
+        }
+
+        RoomFeed? ended = null;
+        lock (gate)
+        {
+            if (rooms.TryGetValue(roomId, out var feed) && feed.Leave(connectionId))
+            {
+                rooms.Remove(roomId);
+                ended = feed;
+            }
+        }
+
+        if (ended is not null)
+        {
+            await ended.StopAsync();
+        }
+    }
+
+    /// <summary>The connection holds the room at <paramref name="version"/>: older pushes are not sent to it any more.</summary>
+    public void Seen(string connectionId, Guid roomId, long version)
+    {
+        lock (gate)
+        {
+            if (rooms.TryGetValue(roomId, out var feed) && feed.Connections.TryGetValue(connectionId, out var watcher))
+            {
+                watcher.Saw(version);
+            }
+        }
+    }
+
+    private IAsyncStream<T> Stream<T>(StreamId id) => cluster.GetStreamProvider(PartnerStreams.ProviderName).GetStream<T>(id);
+
+    private sealed record Connection(HubCallerContext Context, Guid UserId)
+    {
+        public ConcurrentDictionary<Guid, byte> Rooms { get; } = new();
+    }
+
+    /// <summary>One user's stream on this node: pushes its alarms in seq order and closes its connections at withdrawal.</summary>
+    private sealed class UserFeed
+    {
+        private const int ReadPage = 100;
+        private readonly LiveFeeds owner;
+        private readonly Guid userId;
+        private readonly SemaphoreSlim order = new(1, 1);
+        private StreamSubscriptionHandle<UserPush>? subscription;
+        private long lastPushed;
+
+        public UserFeed(LiveFeeds owner, Guid userId)
+        {
+            this.owner = owner;
+            this.userId = userId;
+            Started = StartAsync();
+        }
+
+        /// <summary>Connection ids of this user on this node; guarded by the owner's lock.</summary>
+        public HashSet<string> Connections { get; } = [];
+
+        public Task Started { get; }
+
+        public async Task StopAsync()
+        {
+            try
+            {
+                await Started;
+                if (subscription is not null)
+                {
+                    await subscription.UnsubscribeAsync();
+                }
+            }
+            catch (Exception ex)
+            {
+                LogUnsubscribeFailed(owner.logger, ex, PartnerStreams.User(userId).ToString());
+            }
+        }
+
+        private async Task StartAsync()
+        {
+            // Pushes start after what the inbox holds now; what came before is the client's Resume.
+            lastPushed = (await Inbox.List(null, 1)).LastSeq;
+            subscription = await owner.Stream<UserPush>(PartnerStreams.User(userId)).SubscribeAsync((push, _) => OnPushAsync(push));
+        }
+
+        private IAlarmInboxGrain Inbox => owner.grains.GetGrain<IAlarmInboxGrain>(userId);
+
+        private async Task OnPushAsync(UserPush push)
+        {
+            if (push.Withdrawn)
+            {
+                foreach (var connection in owner.connections.Values.Where(c => c.UserId == userId))
+                {
+                    connection.Context.Abort();
+                }
+
+                return;
+            }
+
+            if (push.Alarm is not { } alarm)
+            {
+                return;
+            }
+
+            await order.WaitAsync();
+            try
+            {
+                if (alarm.Seq <= lastPushed)
+                {
+                    return;
+                }
+
+                // A push the stream lost: read the alarms in between from the inbox, in order.
+                while (alarm.Seq > lastPushed + 1)
+                {
+                    var missed = await Inbox.List(lastPushed, ReadPage);
+                    var before = missed.Items.Where(a => a.Seq < alarm.Seq).ToArray();
+                    foreach (var earlier in before)
+                    {
+                        await SendAsync(earlier);
+                    }
+
+                    if (before.Length < ReadPage)
+                    {
+                        break;
+                    }
+                }
+
+                await SendAsync(alarm);
+            }
+            finally
+            {
+                order.Release();
+            }
+        }
+
+        private async Task SendAsync(Alarm alarm)
+        {
+            await owner.hub.Clients.Group(UserGroup(userId)).alarm(AlarmDto.From(alarm));
+            lastPushed = alarm.Seq;
+        }
+    }
+
+    /// <summary>One room's stream on this node: each subscribed connection gets the room as its user sees it.</summary>
+    private sealed class RoomFeed
+    {
+        private readonly LiveFeeds owner;
+        private readonly Guid roomId;
+        private StreamSubscriptionHandle<RoomChanged>? subscription;
+
+        public RoomFeed(LiveFeeds owner, Guid roomId)
+        {
+            this.owner = owner;
+            this.roomId = roomId;
+            Started = StartAsync();
+        }
+
+        /// <summary>Subscribed connection id → its user and the newest version it holds.</summary>
+        public ConcurrentDictionary<string, Watcher> Connections { get; } = new();
+
+        public Task Started { get; }
+
+        /// <summary>True when that was the last connection.</summary>
+        public bool Leave(string connectionId) => Connections.TryRemove(connectionId, out _) && Connections.IsEmpty;
+
+        public async Task StopAsync()
+        {
+            try
+            {
+                await Started;
+                if (subscription is not null)
+                {
+                    await subscription.UnsubscribeAsync();
+                }
+            }
+            catch (Exception ex)
+            {
+                LogUnsubscribeFailed(owner.logger, ex, PartnerStreams.Room(roomId).ToString());
+            }
+        }
+
+        private async Task StartAsync() =>
+            subscription = await owner.Stream<RoomChanged>(PartnerStreams.Room(roomId)).SubscribeAsync((change, _) => OnChangeAsync(change));
+
+        private Task OnChangeAsync(RoomChanged change)
+        {
+            var version = change.Room.Listing.Version;
+            var forUser = new Dictionary<Guid, RoomDto>();
+            var sends = new List<Task>();
+            foreach (var (connectionId, watcher) in Connections)
+            {
+                if (!watcher.Saw(version))
+                {
+                    continue;
+                }
+
+                if (!forUser.TryGetValue(watcher.UserId, out var room))
+                {
+                    room = forUser[watcher.UserId] = Render(change, watcher.UserId);
+                }
+
+                sends.Add(owner.hub.Clients.Client(connectionId).roomUpdated(room));
+            }
+
+            return Task.WhenAll(sends);
+        }
+
+        private static RoomDto Render(RoomChanged change, Guid viewer)
+        {
+            var view = change.Room with
+            {
+                Participants = [.. change.Room.Participants.Select((p, i) => p with { IsMe = change.ParticipantIds[i] == viewer })],
+            };
+            return RoomDto.From(view) with { Deleted = view.Listing.Lifecycle == RoomLifecycle.Deleted ? true : null };
+        }
+    }
+
+    /// <summary>A connection subscribed to a room, and the newest version of it that the connection holds.</summary>
+    private sealed class Watcher(Guid userId)
+    {
+        private long version;
+
+        public Guid UserId => userId;
+
+        /// <summary>Records <paramref name="newer"/>; false when the connection already holds that version or a newer one.</summary>
+        public bool Saw(long newer)
+        {
+            long held;
+            do
+            {
+                held = Interlocked.Read(ref version);
+                if (newer <= held)
+                {
+                    return false;
+                }
+            }
+            while (Interlocked.CompareExchange(ref version, newer, held) != held);
+
+            return true;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not unsubscribe from {Stream}")]
+    private static partial void LogUnsubscribeFailed(ILogger logger, Exception exception, string stream);
+}

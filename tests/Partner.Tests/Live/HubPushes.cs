@@ -1,0 +1,172 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Partner.Alarms;
+using Partner.Tests.Alarms;
+using Partner.Tests.Api;
+using Partner.Tests.Matches;
+using Partner.Tests.Rooms;
+
+namespace Partner.Tests.Live;
+
+/// <summary>The hub on one API node (embedded default): alarms to every connection of a user, room updates, Resume, closing, errors.</summary>
+public sealed class HubPushes(PartnerApiFactory factory) : IClassFixture<PartnerApiFactory>
+{
+    [Fact]
+    public async Task EveryConnectionOfAUserGetsTheAlarmAnotherUsersRequestRaised()
+    {
+        var alice = await factory.SignInAsync();
+        var bob = await factory.SignInAsync();
+        var room = (await alice.CreateRoomAsync()).Id();
+        await using var laptop = await LiveClient.ConnectAsync(factory, alice.AccessToken);
+        await using var phone = await LiveClient.ConnectAsync(factory, alice.AccessToken);
+
+        Assert.Equal(HttpStatusCode.Created, (await bob.Http.PutAsync($"/api/rooms/{room}/participants/me", null)).StatusCode);
+
+        foreach (var connection in new[] { laptop, phone })
+        {
+            var alarm = await connection.NextAlarmAsync();
+            Assert.Equal("ROOM_JOINED", alarm.GetProperty("type").GetString());
+            Assert.Equal(room, alarm.GetProperty("roomId").GetGuid());
+            Assert.Equal(1, alarm.GetProperty("seq").GetInt64());
+            Assert.True(await connection.NoMoreAlarmsAsync(TimeSpan.FromMilliseconds(300)), "each alarm is pushed once per connection");
+        }
+    }
+
+    [Fact]
+    public async Task AlarmsArePushedInSeqOrderOnlyToTheirUser()
+    {
+        var alice = await factory.SignInAsync();
+        var bob = await factory.SignInAsync();
+        await using var aliceLive = await LiveClient.ConnectAsync(factory, alice.AccessToken);
+        await using var bobLive = await LiveClient.ConnectAsync(factory, bob.AccessToken);
+
+        await factory.Grains().GetGrain<IAlarmInboxGrain>(alice.UserId).RaiseAsync(5);
+
+        for (var seq = 1; seq <= 5; seq++)
+        {
+            Assert.Equal(seq, (await aliceLive.NextAlarmAsync()).GetProperty("seq").GetInt64());
+        }
+
+        Assert.True(await bobLive.NoMoreAlarmsAsync(TimeSpan.FromMilliseconds(300)));
+    }
+
+    [Fact]
+    public async Task ASubscribedRoomIsPushedAfterEveryChange()
+    {
+        var owner = await factory.SignInAsync();
+        var bob = await factory.SignInAsync();
+        var room = (await owner.CreateRoomAsync(RoomRequests.Body(capacity: 3))).Id();
+        await using var watcher = await LiveClient.ConnectAsync(factory, bob.AccessToken);
+        var now = await watcher.Connection.InvokeAsync<JsonElement>("SubscribeRoom", room);
+        Assert.Equal(1, now.GetProperty("participantCount").GetInt32());
+
+        await bob.Http.PutAsync($"/api/rooms/{room}/participants/me", null);
+        var joined = await watcher.NextRoomAsync(now.GetProperty("version").GetInt64());
+        await bob.Http.DeleteAsync($"/api/rooms/{room}/participants/me");
+        var left = await watcher.NextRoomAsync();
+        await owner.Http.PutAsJsonAsync($"/api/rooms/{room}", RoomRequests.Body(capacity: 3, title: "Dinner instead"));
+        var edited = await watcher.NextRoomAsync();
+        await bob.Http.PutAsync($"/api/rooms/{room}/participants/me", null);
+        await watcher.NextRoomAsync();
+        await owner.Http.PostAsync($"/api/rooms/{room}/match", null);
+        var completed = await watcher.NextRoomAsync();
+
+        Assert.Equal(2, joined.GetProperty("participantCount").GetInt32());
+        Assert.Contains(joined.GetProperty("participants").EnumerateArray(), p => p.GetProperty("isMe").GetBoolean() && !p.GetProperty("isOwner").GetBoolean());
+        Assert.Equal(1, left.GetProperty("participantCount").GetInt32());
+        Assert.Equal("Dinner instead", edited.GetProperty("title").GetString());
+        Assert.Equal("COMPLETED", completed.GetProperty("status").GetString());
+        Assert.True(completed.GetProperty("version").GetInt64() > edited.GetProperty("version").GetInt64());
+    }
+
+    [Fact]
+    public async Task ADeletedRoomIsPushedAsDeleted()
+    {
+        var owner = await factory.SignInAsync();
+        var room = (await owner.CreateRoomAsync()).Id();
+        await using var watcher = await LiveClient.ConnectAsync(factory, owner.AccessToken);
+        var now = await watcher.Connection.InvokeAsync<JsonElement>("SubscribeRoom", room);
+
+        await owner.Http.DeleteAsync($"/api/rooms/{room}");
+
+        var deleted = await watcher.NextRoomAsync(now.GetProperty("version").GetInt64());
+        Assert.True(deleted.GetProperty("deleted").GetBoolean());
+        Assert.Equal(room, deleted.GetProperty("roomId").GetGuid());
+    }
+
+    [Fact]
+    public async Task AnUnsubscribedRoomIsNoLongerPushed()
+    {
+        var owner = await factory.SignInAsync();
+        var bob = await factory.SignInAsync();
+        var room = (await owner.CreateRoomAsync()).Id();
+        await using var watcher = await LiveClient.ConnectAsync(factory, owner.AccessToken);
+        await watcher.Connection.InvokeAsync<JsonElement>("SubscribeRoom", room);
+        await watcher.Connection.InvokeAsync("UnsubscribeRoom", room);
+
+        await bob.Http.PutAsync($"/api/rooms/{room}/participants/me", null);
+
+        // The owner's alarm for that join comes through the user's feed; no room update may precede it.
+        await watcher.NextAlarmAsync();
+        await Assert.ThrowsAsync<TimeoutException>(() => watcher.NextRoomAsync());
+    }
+
+    [Fact]
+    public async Task ResumeReturnsExactlyTheAlarmsRaisedWhileDisconnected()
+    {
+        var alice = await factory.SignInAsync();
+        var inbox = factory.Grains().GetGrain<IAlarmInboxGrain>(alice.UserId);
+        await inbox.RaiseAsync(2);
+        long lastSeq;
+        await using (var first = await LiveClient.ConnectAsync(factory, alice.AccessToken))
+        {
+            lastSeq = (await first.Connection.InvokeAsync<JsonElement[]>("Resume", 0L))[^1].GetProperty("seq").GetInt64();
+        }
+
+        await inbox.RaiseAsync(3);
+        await using var again = await LiveClient.ConnectAsync(factory, alice.AccessToken);
+        var missed = await again.Connection.InvokeAsync<JsonElement[]>("Resume", lastSeq);
+
+        Assert.Equal(2, lastSeq);
+        Assert.Equal([3L, 4L, 5L], missed.Select(a => a.GetProperty("seq").GetInt64()));
+    }
+
+    [Fact]
+    public async Task AWithdrawnUsersConnectionsAreClosed()
+    {
+        var alice = await factory.SignInAsync();
+        await using var live = await LiveClient.ConnectAsync(factory, alice.AccessToken);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await alice.Http.DeleteAsync("/api/users/me")).StatusCode);
+
+        await live.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task AnUnknownRoomIsAHubErrorNamingIt()
+    {
+        var alice = await factory.SignInAsync();
+        await using var live = await LiveClient.ConnectAsync(factory, alice.AccessToken);
+        var unknown = Guid.NewGuid();
+
+        var error = await Assert.ThrowsAsync<HubException>(() => live.Connection.InvokeAsync<JsonElement>("SubscribeRoom", unknown));
+
+        Assert.Contains(unknown.ToString(), error.Message, StringComparison.Ordinal);
+        Assert.Empty(await live.Connection.InvokeAsync<JsonElement[]>("Resume", 0L));
+    }
+
+    [Fact]
+    public async Task NegotiatingWithoutAValidTokenIs401()
+    {
+        var anonymous = await factory.CreateClient().PostAsync("/hubs/partner/negotiate?negotiateVersion=1", null);
+        var forged = factory.CreateClient();
+        forged.DefaultRequestHeaders.Authorization = new("Bearer", Security.TokenForgeries.Signed(Guid.NewGuid(), key: "another-key-that-is-long-enough-to-sign-tokens"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await forged.PostAsync("/hubs/partner/negotiate?negotiateVersion=1", null)).StatusCode);
+        await Assert.ThrowsAnyAsync<Exception>(() => LiveClient.ConnectAsync(factory, "not-a-token"));
+    }
+}

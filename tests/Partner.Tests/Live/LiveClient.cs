@@ -1,0 +1,102 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Partner.Api.Hosting;
+using Partner.Tests.Api;
+
+namespace Partner.Tests.Live;
+
+/// <summary>The real SignalR .NET client on <c>/hubs/partner</c> through the test server (WebSockets, token in the query), recording what it is sent.</summary>
+public sealed class LiveClient : IAsyncDisposable
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private readonly Channel<JsonElement> alarms = Channel.CreateUnbounded<JsonElement>();
+    private readonly Channel<JsonElement> rooms = Channel.CreateUnbounded<JsonElement>();
+    private readonly TaskCompletionSource<Exception?> closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private LiveClient(HubConnection connection)
+    {
+        Connection = connection;
+        connection.On<JsonElement>("alarm", alarm => alarms.Writer.TryWrite(alarm));
+        connection.On<JsonElement>("roomUpdated", room => rooms.Writer.TryWrite(room));
+        connection.Closed += error =>
+        {
+            closed.TrySetResult(error);
+            return Task.CompletedTask;
+        };
+    }
+
+    public HubConnection Connection { get; }
+
+    public Task<Exception?> Closed => closed.Task;
+
+    public static async Task<LiveClient> ConnectAsync(PartnerApiFactory factory, string accessToken)
+    {
+        var server = factory.Server;
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(server.BaseAddress, "/hubs/partner"), options =>
+            {
+                options.Transports = HttpTransportType.WebSockets;
+                options.SkipNegotiation = true;
+                options.AccessTokenProvider = () => Task.FromResult<string?>(accessToken);
+                // As browsers do: WebSockets carry the token in the query (the .NET client would send a header).
+                options.WebSocketFactory = (context, cancellationToken) => new ValueTask<System.Net.WebSockets.WebSocket>(
+                    server.CreateWebSocketClient().ConnectAsync(WithToken(context.Uri, accessToken), cancellationToken));
+            })
+            .AddJsonProtocol(options => JsonSetup.Configure(options.PayloadSerializerOptions))
+            .Build();
+        var client = new LiveClient(connection);
+        await connection.StartAsync();
+        return client;
+    }
+
+    private static Uri WithToken(Uri uri, string accessToken) =>
+        new($"{uri}{(string.IsNullOrEmpty(uri.Query) ? "?" : "&")}access_token={Uri.EscapeDataString(accessToken)}");
+
+    public Task<JsonElement> NextAlarmAsync() => NextAsync(alarms, "alarm");
+
+    /// <summary>The next room update newer than <paramref name="version"/> (older ones can precede a subscription's answer; clients keep the newest).</summary>
+    public async Task<JsonElement> NextRoomAsync(long version = 0)
+    {
+        while (true)
+        {
+            var room = await NextAsync(rooms, "roomUpdated");
+            if (room.GetProperty("version").GetInt64() > version)
+            {
+                return room;
+            }
+        }
+    }
+
+    /// <summary>True when nothing more arrives within <paramref name="quiet"/>.</summary>
+    public async Task<bool> NoMoreAlarmsAsync(TimeSpan quiet)
+    {
+        using var timeout = new CancellationTokenSource(quiet);
+        try
+        {
+            await alarms.Reader.WaitToReadAsync(timeout.Token);
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+            return true;
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await Connection.DisposeAsync();
+
+    private static async Task<JsonElement> NextAsync(Channel<JsonElement> channel, string what)
+    {
+        using var timeout = new CancellationTokenSource(Wait);
+        try
+        {
+            return await channel.Reader.ReadAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"no {what} within {Wait}");
+        }
+    }
+}
