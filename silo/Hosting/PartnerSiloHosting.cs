@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Partner.Streams;
 using Orleans.Storage;
 using Partner.Catalog;
 using Partner.RandomMatch;
@@ -41,6 +42,9 @@ public static class PartnerSiloHosting
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section);
         services.AddOptions<ClusterMembershipOptions>().BindConfiguration("Partner:Cluster:Membership");
         services.AddOptions<RandomMatchOptions>().BindConfiguration(RandomMatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // Pulling agents look for new stream items this often when idle (Orleans' 100 ms default): the floor of a live push's latency.
+        services.AddOptions<StreamPullingAgentOptions>(PartnerStreams.ProviderName)
+            .Configure(options => options.GetQueueMsgsTimerPeriod = builder.Configuration.GetValue("Partner:Streams:PullingPeriod", TimeSpan.FromMilliseconds(10)));
         services.AddSingleton<IUserWithdrawalStep, RandomMatchWithdrawal>();
         services.AddSingleton<IUserWithdrawalStep, RoomWithdrawal>();
         services.TryAddSingleton(TimeProvider.System);

@@ -54,6 +54,20 @@ public sealed class HubPushes(PartnerApiFactory factory) : IClassFixture<Partner
     }
 
     [Fact]
+    public async Task AClientThatResumesOnConnectingMissesNothing()
+    {
+        var alice = await factory.SignInAsync();
+        var inbox = factory.Grains().GetGrain<IAlarmInboxGrain>(alice.UserId);
+        await inbox.RaiseAsync(2);
+        await using var live = await LiveClient.ConnectAsync(factory, alice.AccessToken, lastSeq: 1);
+
+        await inbox.RaiseAsync(1);
+
+        Assert.Equal([2L], live.Resumed.Select(a => a.GetProperty("seq").GetInt64()));
+        Assert.Equal(3, (await live.NextAlarmAsync()).GetProperty("seq").GetInt64());
+    }
+
+    [Fact]
     public async Task ASubscribedRoomIsPushedAfterEveryChange()
     {
         var owner = await factory.SignInAsync();
@@ -123,15 +137,15 @@ public sealed class HubPushes(PartnerApiFactory factory) : IClassFixture<Partner
         long lastSeq;
         await using (var first = await LiveClient.ConnectAsync(factory, alice.AccessToken))
         {
-            lastSeq = (await first.Connection.InvokeAsync<JsonElement[]>("Resume", 0L))[^1].GetProperty("seq").GetInt64();
+            lastSeq = first.Resumed[^1].GetProperty("seq").GetInt64();
         }
 
         await inbox.RaiseAsync(3);
-        await using var again = await LiveClient.ConnectAsync(factory, alice.AccessToken);
-        var missed = await again.Connection.InvokeAsync<JsonElement[]>("Resume", lastSeq);
+        await using var again = await LiveClient.ConnectAsync(factory, alice.AccessToken, lastSeq);
 
         Assert.Equal(2, lastSeq);
-        Assert.Equal([3L, 4L, 5L], missed.Select(a => a.GetProperty("seq").GetInt64()));
+        Assert.Equal([3L, 4L, 5L], again.Resumed.Select(a => a.GetProperty("seq").GetInt64()));
+        Assert.True(await again.NoMoreAlarmsAsync(TimeSpan.FromMilliseconds(300)), "nothing raised before the connection is pushed to it");
     }
 
     [Fact]
@@ -168,5 +182,21 @@ public sealed class HubPushes(PartnerApiFactory factory) : IClassFixture<Partner
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await forged.PostAsync("/hubs/partner/negotiate?negotiateVersion=1", null)).StatusCode);
         await Assert.ThrowsAnyAsync<Exception>(() => LiveClient.ConnectAsync(factory, "not-a-token"));
+    }
+
+    [Theory]
+    [InlineData("GET", "/hubs/partner")]
+    [InlineData("POST", "/hubs/partner")]
+    [InlineData("DELETE", "/hubs/partner?id=unknown")]
+    [InlineData("POST", "/hubs/partner?id=unknown")]
+    [InlineData("POST", "/hubs/partner/negotiate?negotiateVersion=abc")]
+    [InlineData("POST", "/hubs/partner/negotiate?negotiateVersion=99")]
+    public async Task GarbageToTheHubsTransportIsNeverA5xx(string method, string path)
+    {
+        var alice = await factory.SignInAsync();
+
+        var response = await alice.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent("{]garbage", System.Text.Encoding.UTF8, "application/json") });
+
+        Assert.True((int)response.StatusCode < 500, $"{method} {path} answered {(int)response.StatusCode}");
     }
 }

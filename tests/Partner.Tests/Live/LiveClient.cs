@@ -32,7 +32,14 @@ public sealed class LiveClient : IAsyncDisposable
 
     public Task<Exception?> Closed => closed.Task;
 
-    public static async Task<LiveClient> ConnectAsync(PartnerApiFactory factory, string accessToken)
+    /// <summary>What <c>Resume</c> returned when the client connected.</summary>
+    public JsonElement[] Resumed { get; private set; } = [];
+
+    /// <summary>
+    /// Connects as a client should: then <c>Resume(lastSeq)</c>, which the hub answers once this
+    /// connection's feed is subscribed — what was raised before is in the answer, what comes after is pushed.
+    /// </summary>
+    public static async Task<LiveClient> ConnectAsync(PartnerApiFactory factory, string accessToken, long lastSeq = 0)
     {
         var server = factory.Server;
         var connection = new HubConnectionBuilder()
@@ -49,6 +56,7 @@ public sealed class LiveClient : IAsyncDisposable
             .Build();
         var client = new LiveClient(connection);
         await connection.StartAsync();
+        client.Resumed = await connection.InvokeAsync<JsonElement[]>("Resume", lastSeq);
         return client;
     }
 

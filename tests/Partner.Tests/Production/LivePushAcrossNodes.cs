@@ -1,0 +1,212 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Partner.Alarms;
+using Partner.Api.Hosting;
+using Partner.Tests.Alarms;
+using Partner.Tests.Infrastructure;
+
+namespace Partner.Tests.Production;
+
+/// <summary>
+/// The hub on the normal deployment (2 silos, 2 API processes, MariaDB, Redis), through the real
+/// SignalR client over WebSockets: the Orleans cluster is the backplane between API nodes, and
+/// Resume recovers what a dead node or silo could not push.
+/// </summary>
+[Collection(ProductionCollection.Name)]
+public sealed class LivePushAcrossNodes(ProductionServers servers) : IAsyncLifetime
+{
+    private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(45);
+    private ProductionCluster cluster = null!;
+    private SiloProcess[] silos = [];
+    private Microsoft.Extensions.Hosting.IHost? client;
+    private ApiProcess a = null!;
+    private ApiProcess b = null!;
+
+    public async Task InitializeAsync()
+    {
+        cluster = new ProductionCluster(servers.Database, servers.Redis);
+        silos = await Task.WhenAll(cluster.StartSiloAsync(), cluster.StartSiloAsync());
+        var settings = new Dictionary<string, string?> { ["Auth__DevLogin"] = "true" };
+        var nodes = await Task.WhenAll(cluster.StartApiAsync(settings), cluster.StartApiAsync(settings));
+        (a, b) = (nodes[0], nodes[1]);
+        await a.WaitUntilAsync("/health/ready", HttpStatusCode.OK, Recovery, body => body.Contains("2 active silo(s)", StringComparison.Ordinal));
+        await b.WaitUntilAsync("/api/categories", HttpStatusCode.OK, Recovery);
+    }
+
+    public async Task DisposeAsync()
+    {
+        client?.Dispose();
+        await cluster.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task AnAlarmRaisedThroughOneNodeReachesAClientOnTheOther()
+    {
+        var alice = await SignInAsync(a);
+        var bob = await SignInAsync(b);
+        var room = await CreateRoomAsync(a, alice);
+        await using var live = await HubClient.ConnectAsync(a, alice.Token);
+
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(b, HttpMethod.Put, $"/api/rooms/{room}/participants/me", bob.Token)).StatusCode);
+
+        var alarm = await live.NextAlarmAsync();
+        Assert.Equal("ROOM_JOINED", alarm.GetProperty("type").GetString());
+        Assert.Equal(room, alarm.GetProperty("roomId").GetGuid());
+    }
+
+    [Fact]
+    public async Task AfterItsNodeDiesAClientResumesOnTheOtherWithEverythingRaisedMeanwhile()
+    {
+        var alice = await SignInAsync(b);
+        var inbox = await ConnectedInboxAsync(alice);
+        await inbox.RaiseAsync(2);
+        await using (var onA = await HubClient.ConnectAsync(a, alice.Token, lastSeq: 2))
+        {
+            await inbox.RaiseAsync(1);
+            Assert.Equal(3, (await onA.NextAlarmAsync()).GetProperty("seq").GetInt64());
+            a.Process.Kill();
+            await onA.Closed.WaitAsync(Recovery);
+        }
+
+        await inbox.RaiseAsync(4);
+        await using var onB = await HubClient.ConnectAsync(b, alice.Token, lastSeq: 3);
+
+        Assert.Equal([4L, 5L, 6L, 7L], onB.Resumed.Select(m => m.GetProperty("seq").GetInt64()));
+        await inbox.RaiseAsync(1);
+        Assert.Equal(8, (await onB.NextAlarmAsync()).GetProperty("seq").GetInt64());
+    }
+
+    [Fact]
+    public async Task PushesGoOnAfterTheSiloHoldingTheInboxIsKilled()
+    {
+        var alice = await SignInAsync(a);
+        var inbox = await ConnectedInboxAsync(alice);
+        await using var live = await HubClient.ConnectAsync(a, alice.Token);
+        await inbox.RaiseAsync(1);
+        Assert.Equal(1, (await live.NextAlarmAsync()).GetProperty("seq").GetInt64());
+        var host = await HostOfAsync(inbox);
+
+        host.Process.Kill();
+
+        // Raised as soon as the cluster takes it again; every acknowledged alarm is there, pushed or resumed.
+        var raised = await RaiseOnceAvailableAsync(inbox);
+        var pushed = await live.NextAlarmAsync();
+        var resumed = await live.Connection.InvokeAsync<JsonElement[]>("Resume", 1L);
+        Assert.Equal(raised, pushed.GetProperty("seq").GetInt64());
+        Assert.Equal([raised], resumed.Select(m => m.GetProperty("seq").GetInt64()));
+        Assert.Equal(2, raised);
+    }
+
+    private IGrainFactory Grains => client!.Services.GetRequiredService<IGrainFactory>();
+
+    private async Task<IAlarmInboxGrain> ConnectedInboxAsync(SignedIn user)
+    {
+        client ??= await cluster.ConnectClientAsync();
+        return Grains.GetGrain<IAlarmInboxGrain>(user.UserId);
+    }
+
+    private async Task<SiloProcess> HostOfAsync(IAlarmInboxGrain inbox)
+    {
+        var management = Grains.GetGrain<IManagementGrain>(0);
+        var address = await management.GetActivationAddress(inbox);
+        return silos.Single(s => s.Hosts(address?.ToString()));
+    }
+
+    private static async Task<long> RaiseOnceAvailableAsync(IAlarmInboxGrain inbox)
+    {
+        var deadline = DateTime.UtcNow + Recovery;
+        while (true)
+        {
+            try
+            {
+                return await inbox.Raise(AlarmDrafts.RoomJoined("after the crash"));
+            }
+            catch (Exception ex) when (DateTime.UtcNow < deadline && ex is not DomainException)
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+
+    private static async Task<SignedIn> SignInAsync(ApiProcess node)
+    {
+        var response = await node.Http.PostAsJsonAsync("/api/auth/dev-login", new { login = "u" + Guid.NewGuid().ToString("N")[..10] });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        using var json = JsonDocument.Parse(body);
+        return new SignedIn(json.RootElement.GetProperty("user").GetProperty("userId").GetGuid(), json.RootElement.GetProperty("accessToken").GetString()!);
+    }
+
+    private static async Task<Guid> CreateRoomAsync(ApiProcess node, SignedIn owner)
+    {
+        var response = await SendAsync(node, HttpMethod.Post, "/api/rooms", owner.Token, Rooms.RoomRequests.Body());
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+        using var json = JsonDocument.Parse(body);
+        return json.RootElement.GetProperty("roomId").GetGuid();
+    }
+
+    private static Task<HttpResponseMessage> SendAsync(ApiProcess node, HttpMethod method, string path, string token, object? body = null)
+    {
+        var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return node.Http.SendAsync(request);
+    }
+
+    private sealed record SignedIn(Guid UserId, string Token);
+
+    /// <summary>The real SignalR .NET client over WebSockets to an API process (token in the Authorization header, as non-browser clients send it).</summary>
+    private sealed class HubClient : IAsyncDisposable
+    {
+        private readonly Channel<JsonElement> alarms = Channel.CreateUnbounded<JsonElement>();
+        private readonly TaskCompletionSource closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        private HubClient(HubConnection connection)
+        {
+            Connection = connection;
+            connection.On<JsonElement>("alarm", alarm => alarms.Writer.TryWrite(alarm));
+            connection.Closed += _ =>
+            {
+                closed.TrySetResult();
+                return Task.CompletedTask;
+            };
+        }
+
+        public HubConnection Connection { get; }
+
+        public Task Closed => closed.Task;
+
+        public JsonElement[] Resumed { get; private set; } = [];
+
+        /// <summary>Connects, then <c>Resume(lastSeq)</c> as clients do (answered once the connection's feed is subscribed).</summary>
+        public static async Task<HubClient> ConnectAsync(ApiProcess node, string token, long lastSeq = 0)
+        {
+            var connection = new HubConnectionBuilder()
+                .WithUrl(new Uri(node.Http.BaseAddress!, "/hubs/partner"), options =>
+                {
+                    options.Transports = HttpTransportType.WebSockets;
+                    options.AccessTokenProvider = () => Task.FromResult<string?>(token);
+                })
+                .AddJsonProtocol(options => JsonSetup.Configure(options.PayloadSerializerOptions))
+                .Build();
+            var client = new HubClient(connection);
+            await connection.StartAsync();
+            client.Resumed = await connection.InvokeAsync<JsonElement[]>("Resume", lastSeq);
+            return client;
+        }
+
+        public async Task<JsonElement> NextAlarmAsync()
+        {
+            using var timeout = new CancellationTokenSource(Recovery);
+            return await alarms.Reader.ReadAsync(timeout.Token);
+        }
+
+        public async ValueTask DisposeAsync() => await Connection.DisposeAsync();
+    }
+}
