@@ -28,6 +28,26 @@ for trx in "$results"/*.trx; do
   p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 done
+# Slow test classes (wall time from first start to last end of their tests), so regressions show.
+if command -v python3 >/dev/null 2>&1 && compgen -G "$results/*.trx" >/dev/null; then
+  python3 - "$results"/*.trx <<'PY' || true
+import re, sys
+from datetime import datetime
+spans = {}
+for path in sys.argv[1:]:
+    for m in re.finditer(r'<UnitTestResult [^>]*testName="([^"(]*)[^"]*"[^>]*startTime="([^"]+)" endTime="([^"]+)"', open(path, encoding="utf-8").read()):
+        cls = m.group(1).rsplit(".", 1)[0]
+        start, end = (datetime.fromisoformat(t[:26] + t[-6:]) for t in (m.group(2), m.group(3)))
+        lo, hi = spans.get(cls, (start, end))
+        spans[cls] = (min(lo, start), max(hi, end))
+slow = sorted(((hi - lo).total_seconds(), cls) for cls, (lo, hi) in spans.items())
+slow = [(s, c) for s, c in slow if s >= 10]
+if slow:
+    print("Slow test classes (>= 10 s):")
+    for seconds, cls in reversed(slow):
+        print(f"  {seconds:7.1f} s  {cls}")
+PY
+fi
 echo "${passed} passed, ${failed} failed"
 if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then
   echo "no test ran" >&2

@@ -9,18 +9,29 @@ using Partner.Tests.Api;
 namespace Partner.Tests.Security;
 
 /// <summary>What a prober sends that the framework would answer in its own words, or not at all: each gets a problem naming the field.</summary>
-public sealed class InputProbes : IAsyncLifetime
+public sealed class InputProbes(InputProbes.Api api) : IClassFixture<InputProbes.Api>
 {
-    private readonly CapturingLoggerProvider logs = new();
-    private PartnerApiFactory factory = null!;
+    private PartnerApiFactory factory => api.Factory;
 
-    public Task InitializeAsync()
+    private CapturingLoggerProvider logs => api.Logs;
+
+    /// <summary>One API for the class, its log entries captured.</summary>
+    public sealed class Api : IAsyncLifetime
     {
-        factory = new PartnerApiFactory { ExtraServices = services => services.AddSingleton<ILoggerProvider>(logs) };
-        return Task.CompletedTask;
-    }
+        public Api()
+        {
+            var logs = Logs;
+            Factory = new PartnerApiFactory { ExtraServices = services => services.AddSingleton<ILoggerProvider>(logs) };
+        }
 
-    public async Task DisposeAsync() => await factory.DisposeAsync();
+        public PartnerApiFactory Factory { get; }
+
+        internal CapturingLoggerProvider Logs { get; } = new();
+
+        public Task InitializeAsync() => Task.CompletedTask;
+
+        public async Task DisposeAsync() => await Factory.DisposeAsync();
+    }
 
     [Theory]
     [InlineData("/api/users/me", HttpStatusCode.Unauthorized, "unauthorized")]
@@ -129,7 +140,7 @@ public sealed class InputProbes : IAsyncLifetime
         Assert.DoesNotContain(logs.Entries, e => e.Exception is not null || e.Level >= LogLevel.Error);
     }
 
-    private sealed class CapturingLoggerProvider : ILoggerProvider
+    internal sealed class CapturingLoggerProvider : ILoggerProvider
     {
         public ConcurrentQueue<(string Category, LogLevel Level, Exception? Exception, string Message)> Entries { get; } = new();
 

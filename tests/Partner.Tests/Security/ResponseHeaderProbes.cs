@@ -6,13 +6,17 @@ using Partner.Tests.Api;
 namespace Partner.Tests.Security;
 
 /// <summary>The security headers on every kind of answer: JSON, problems of each status, HTML pages, tokens.</summary>
-public sealed class ResponseHeaderProbes : IAsyncLifetime
+public sealed class ResponseHeaderProbes(ResponseHeaderProbes.ProductionEnvironment production) : IClassFixture<ResponseHeaderProbes.ProductionEnvironment>
 {
-    private readonly PartnerApiFactory production = new() { Environment = "Production" };
+    /// <summary>The embedded API in the Production environment (HSTS on), shared by the class.</summary>
+    public sealed class ProductionEnvironment : IAsyncLifetime
+    {
+        public PartnerApiFactory Factory { get; } = new() { Environment = "Production" };
 
-    public Task InitializeAsync() => Task.CompletedTask;
+        public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync() => await production.DisposeAsync();
+        public async Task DisposeAsync() => await Factory.DisposeAsync();
+    }
 
     public static TheoryData<string, string> Answers() => new()
     {
@@ -87,7 +91,7 @@ public sealed class ResponseHeaderProbes : IAsyncLifetime
         Assert.Equal("nosniff", Header(response, "X-Content-Type-Options"));
     }
 
-    private HttpClient Https() => production.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://partner.example") });
+    private HttpClient Https() => production.Factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://partner.example") });
 
     private static string Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values)
