@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
 using Orleans.Streams;
 using Partner.Api.Alarms;
+using Partner.Api.RandomMatch;
 using Partner.Api.Rooms;
 using Partner.Alarms;
 using Partner.Rooms;
@@ -175,7 +176,7 @@ public sealed partial class LiveFeeds(
         public ConcurrentDictionary<Guid, byte> Rooms { get; } = new();
     }
 
-    /// <summary>One user's stream on this node: pushes its alarms in seq order and closes its connections at withdrawal.</summary>
+    /// <summary>One user's stream on this node: pushes its alarms in seq order and its ticket changes, and closes its connections at withdrawal.</summary>
     private sealed class UserFeed
     {
         private const int ReadPage = 100;
@@ -232,6 +233,11 @@ public sealed partial class LiveFeeds(
                 }
 
                 return;
+            }
+
+            if (push.Ticket is { } ticket)
+            {
+                await owner.hub.Clients.Group(UserGroup(userId)).ticketUpdated(TicketDto.From(ticket));
             }
 
             if (push.Alarm is not { } alarm)

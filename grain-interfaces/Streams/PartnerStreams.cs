@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Partner.Alarms;
+using Partner.RandomMatch;
 using Orleans.Runtime;
 using Partner.Rooms;
 
@@ -26,13 +27,19 @@ public static class PartnerStreams
     public static StreamId Room(Guid roomId) => StreamId.Create(RoomsNamespace, roomId);
 }
 
-/// <summary>Something for every connection of one user: a new alarm (durable in the inbox before it is pushed), or the end of the account.</summary>
+/// <summary>
+/// Something for every connection of one user: a new alarm (durable in the inbox before it is
+/// pushed), a random-match ticket that changed (durable in its queue's journal), or the end of the account.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("partner.user-push")]
 public sealed record UserPush(
     [property: Id(0)] Alarm? Alarm,
-    [property: Id(1)] bool Withdrawn)
+    [property: Id(1)] bool Withdrawn,
+    [property: Id(2)] TicketView? Ticket = null)
 {
     public static UserPush Of(Alarm alarm) => new(alarm, false);
+
+    public static UserPush Of(TicketView ticket) => new(null, false, ticket);
 
     public static UserPush AccountWithdrawn { get; } = new(null, true);
 }

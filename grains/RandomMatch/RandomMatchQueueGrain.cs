@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Partner.Streams;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
 using Partner.Alarms;
@@ -209,6 +210,8 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         await AppendAsync([new TicketCancelled(ticket.Seq, now)]);
         book.EndWaiting(ticket, TicketStatus.Cancelled, null, now);
         AfterChange();
+        // The user's other devices learn it was cancelled.
+        await this.PublishAsync(PartnerStreams.User(userId), UserPush.Of(book.View(ticket, TicketStatus.Cancelled, null)), logger);
         await MaintainAsync();
     }
 
@@ -614,9 +617,12 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
             switch (effect.Event)
             {
                 case GroupMatched matched:
+                    var matchedTickets = Views(matched.Members);
                     await GrainFactory.GetGrain<IMatchGrain>(matched.MatchId).Create(Definition(matched));
+                    await PushAsync(matchedTickets);
                     break;
                 case TicketsExpired expired:
+                    var expiredTickets = Views(expired.Tickets);
                     await Task.WhenAll(expired.Tickets.Select(t => GrainFactory.GetGrain<IAlarmInboxGrain>(t.UserId).Raise(new AlarmDraft(
                         AlarmIds.TicketExpired(Key, t.Seq, t.UserId),
                         AlarmType.TicketExpired,
@@ -625,6 +631,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
                         null,
                         null,
                         null))));
+                    await PushAsync(expiredTickets);
                     break;
             }
 
@@ -635,6 +642,14 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
             return ex;
         }
     }
+
+    /// <summary>The ended tickets as their owners see them; one no longer kept (superseded, or past its retention) is not pushed.</summary>
+    private List<(Guid UserId, TicketView View)> Views(ImmutableArray<GroupMember> members) =>
+        [.. members.Select(m => (m.UserId, View: book.FinishedView(m.UserId, m.Seq))).Where(v => v.View is not null).Select(v => (v.UserId, v.View!))];
+
+    /// <summary>After the effect: each owner's devices learn how the ticket ended (a redone effect pushes again; the state is the same).</summary>
+    private Task PushAsync(List<(Guid UserId, TicketView View)> tickets) =>
+        Task.WhenAll(tickets.Select(t => this.PublishAsync(PartnerStreams.User(t.UserId), UserPush.Of(t.View), logger)));
 
     private MatchDefinition Definition(GroupMatched matched) => new(
         matched.MatchId,

@@ -67,6 +67,9 @@ public sealed class TicketBook(string category, RandomMatcher matcher, TimeSpan 
         : finished.TryGetValue(userId, out var done) && done.VisibleUntil > now ? done.View
         : null;
 
+    /// <summary>The finished ticket <paramref name="seq"/> of the user, while it is still kept.</summary>
+    public TicketView? FinishedView(Guid userId, long seq) => finished.TryGetValue(userId, out var done) && done.Seq == seq ? done.View : null;
+
     /// <summary>The user's current or visible finished ticket when <paramref name="requestId"/> created it.</summary>
     public TicketView? Answered(Guid userId, string requestId, DateTimeOffset now) =>
         waiting.TryGetValue(userId, out var current) && current.RequestId == requestId ? ViewOf(userId, now)

@@ -14,6 +14,7 @@ public sealed class LiveClient : IAsyncDisposable
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private readonly Channel<JsonElement> alarms = Channel.CreateUnbounded<JsonElement>();
     private readonly Channel<JsonElement> rooms = Channel.CreateUnbounded<JsonElement>();
+    private readonly Channel<JsonElement> tickets = Channel.CreateUnbounded<JsonElement>();
     private readonly TaskCompletionSource<Exception?> closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private LiveClient(HubConnection connection)
@@ -21,6 +22,7 @@ public sealed class LiveClient : IAsyncDisposable
         Connection = connection;
         connection.On<JsonElement>("alarm", alarm => alarms.Writer.TryWrite(alarm));
         connection.On<JsonElement>("roomUpdated", room => rooms.Writer.TryWrite(room));
+        connection.On<JsonElement>("ticketUpdated", ticket => tickets.Writer.TryWrite(ticket));
         connection.Closed += error =>
         {
             closed.TrySetResult(error);
@@ -64,6 +66,8 @@ public sealed class LiveClient : IAsyncDisposable
         new($"{uri}{(string.IsNullOrEmpty(uri.Query) ? "?" : "&")}access_token={Uri.EscapeDataString(accessToken)}");
 
     public Task<JsonElement> NextAlarmAsync() => NextAsync(alarms, "alarm");
+
+    public Task<JsonElement> NextTicketAsync() => NextAsync(tickets, "ticketUpdated");
 
     /// <summary>The next room update newer than <paramref name="version"/> (older ones can precede a subscription's answer; clients keep the newest).</summary>
     public async Task<JsonElement> NextRoomAsync(long version = 0)

@@ -46,6 +46,21 @@ public sealed class TicketExpiry : IDisposable
     }
 
     [Fact]
+    public async Task ItsOwnersDevicesLearnTheTicketExpired()
+    {
+        var category = factory.FreshCategory();
+        var user = await factory.SignInAsync();
+        await using var phone = await Live.LiveClient.ConnectAsync(factory, user.AccessToken);
+        await (await user.PutTicketAsync(category)).TicketAsync();
+
+        clock.Advance(Lifetime);
+
+        var ticket = await phone.NextTicketAsync();
+        Assert.Equal("EXPIRED", ticket.GetProperty("status").GetString());
+        Assert.Equal(category, ticket.GetProperty("category").GetString());
+    }
+
+    [Fact]
     public async Task AnExpiredTicketIsNeverMatched()
     {
         var category = factory.FreshCategory();
