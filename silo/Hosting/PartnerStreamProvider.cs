@@ -11,8 +11,8 @@ public sealed class StreamStartOptions
 {
     public const string Section = "Partner:Streams";
 
-    /// <summary>Beyond this, start-up fails naming the provider's settings (the Event Hubs client alone retries for minutes when a host drops packets).</summary>
-    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>Beyond this, start-up fails naming the provider's settings (against a silent host the Event Hubs client's own retries, 60 s per try by default, add up to minutes).</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>
@@ -145,7 +145,7 @@ internal sealed class StartBoundedQueueAdapterFactory(IQueueAdapterFactory inner
         if (await Task.WhenAny(creating, Task.Delay(timeout, cancellationToken)) != creating && !cancellationToken.IsCancellationRequested)
         {
             throw new InvalidOperationException(
-                $"The stream provider {section} ({target}) did not answer within {timeout} ({StreamStartOptions.Section}:ConnectTimeout). {check}");
+                $"The stream provider {section} ({target}) could not be reached within {timeout} ({StreamStartOptions.Section}:ConnectTimeout). {check}");
         }
 
         try
