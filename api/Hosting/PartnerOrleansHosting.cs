@@ -21,7 +21,11 @@ public static class PartnerOrleansHosting
         OrleansProviderDefaults.AddBeneath(builder.Configuration, OrleansProviderDefaults.ForClient());
         ProviderConnections.RequireAll(builder.Configuration);
         builder.Services.AddOptions<ClusterConnectionOptions>().BindConfiguration(ClusterConnectionOptions.Section);
-        builder.UseOrleansClient(client => client.UseConnectionRetryFilter<ClusterConnectionRetry>());
+        builder.UseOrleansClient(client =>
+        {
+            client.UseConnectionRetryFilter<ClusterConnectionRetry>();
+            PartnerStreamProvider.AddStartChecks(client.Services, builder.Configuration, silo: false);
+        });
         return builder;
     }
 }

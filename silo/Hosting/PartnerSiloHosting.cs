@@ -65,6 +65,7 @@ public static class PartnerSiloHosting
             silo.Services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
             silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SchemaMigration>();
             silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloStartupLog>();
+            PartnerStreamProvider.AddStartChecks(silo.Services, builder.Configuration, silo: true);
         });
 
         return builder;

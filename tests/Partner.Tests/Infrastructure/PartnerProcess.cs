@@ -165,6 +165,20 @@ public sealed class PartnerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for the process to exit by itself, with every line of its output seen; null if it is still running after <paramref name="timeout"/>.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(timeout).ConfigureAwait(false);
+            return process.ExitCode;
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
+
     public void Kill() => ChildProcesses.KillTree(process);
 
     public async Task StopAsync(TimeSpan timeout)
