@@ -169,6 +169,31 @@ public sealed partial class LiveFeeds(
         }
     }
 
+    /// <summary>
+    /// Re-reads every connected user's inbox beyond what was pushed: after a silo failure, pushes that
+    /// were in flight in its stream queues are gone, and no later alarm may come to reveal the gap.
+    /// </summary>
+    public async Task HealAsync()
+    {
+        UserFeed[] feeds;
+        lock (gate)
+        {
+            feeds = [.. users.Values];
+        }
+
+        foreach (var feed in feeds)
+        {
+            try
+            {
+                await feed.HealAsync();
+            }
+            catch (Exception ex)
+            {
+                LogHealFailed(logger, ex);
+            }
+        }
+    }
+
     private IAsyncStream<T> Stream<T>(StreamId id) => cluster.GetStreamProvider(PartnerStreams.ProviderName).GetStream<T>(id);
 
     private sealed record Connection(HubCallerContext Context, Guid UserId)
@@ -254,26 +279,44 @@ public sealed partial class LiveFeeds(
                 }
 
                 // A push the stream lost: read the alarms in between from the inbox, in order.
-                while (alarm.Seq > lastPushed + 1)
-                {
-                    var missed = await Inbox.List(lastPushed, ReadPage);
-                    var before = missed.Items.Where(a => a.Seq < alarm.Seq).ToArray();
-                    foreach (var earlier in before)
-                    {
-                        await SendAsync(earlier);
-                    }
-
-                    if (before.Length < ReadPage)
-                    {
-                        break;
-                    }
-                }
-
+                await CatchUpAsync(before: alarm.Seq);
                 await SendAsync(alarm);
             }
             finally
             {
                 order.Release();
+            }
+        }
+
+        /// <summary>Pushes what the inbox holds beyond the last alarm pushed: pushes a silo failure may have lost.</summary>
+        public async Task HealAsync()
+        {
+            await order.WaitAsync();
+            try
+            {
+                await CatchUpAsync(before: long.MaxValue);
+            }
+            finally
+            {
+                order.Release();
+            }
+        }
+
+        private async Task CatchUpAsync(long before)
+        {
+            while (before > lastPushed + 1)
+            {
+                var page = await Inbox.List(lastPushed, ReadPage);
+                var missed = page.Items.Where(a => a.Seq < before).ToArray();
+                foreach (var earlier in missed)
+                {
+                    await SendAsync(earlier);
+                }
+
+                if (missed.Length < ReadPage)
+                {
+                    return;
+                }
             }
         }
 
@@ -382,6 +425,9 @@ public sealed partial class LiveFeeds(
             return true;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A user's live feed could not catch up from the inbox; the next alarm or the client's Resume will")]
+    private static partial void LogHealFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not unsubscribe from {Stream}")]
     private static partial void LogUnsubscribeFailed(ILogger logger, Exception exception, string stream);

@@ -1,0 +1,34 @@
+namespace Partner.Api.Live;
+
+/// <summary>
+/// When this node loses a gateway (a silo went away), its live feeds re-read the inboxes a few times
+/// while the cluster recovers: alarms whose pushes died with the silo's stream queues reach the clients.
+/// </summary>
+internal sealed class SiloLossHealing(LiveFeeds feeds, TimeProvider clock) : IClusterConnectionStatusObserver
+{
+    /// <summary>After a silo is lost its grains come back within failure detection; the later tries cover a slow one.</summary>
+    private static readonly TimeSpan[] After = [TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30)];
+
+    public void NotifyGatewayCountChanged(int currentNumberOfGateways, int previousNumberOfGateways, bool connectionRecovered)
+    {
+        if (currentNumberOfGateways < previousNumberOfGateways || connectionRecovered)
+        {
+            _ = HealLaterAsync();
+        }
+    }
+
+    public void NotifyClusterConnectionLost()
+    {
+    }
+
+    private async Task HealLaterAsync()
+    {
+        var waited = TimeSpan.Zero;
+        foreach (var delay in After)
+        {
+            await Task.Delay(delay - waited, clock);
+            waited = delay;
+            await feeds.HealAsync();
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using Microsoft.Extensions.DependencyInjection;
+using Partner.Alarms;
+using Partner.Api.Live;
+using Partner.Tests.Alarms;
+using Partner.Tests.Api;
+using Partner.Tests.Matches;
+
+namespace Partner.Tests.Live;
+
+/// <summary>Pushes lost in the stream (as with a silo's death) reach the client when the node heals its feeds from the inboxes.</summary>
+public sealed class PushHealing : IAsyncLifetime
+{
+    private readonly StreamQueueOutage outage = new();
+    private PartnerApiFactory factory = null!;
+
+    public Task InitializeAsync()
+    {
+        factory = new PartnerApiFactory { ExtraServices = services => services.AddSingleton<IOutgoingGrainCallFilter>(outage) };
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await factory.DisposeAsync();
+
+    [Fact]
+    public async Task ALostPushIsDeliveredByHealingAndOnlyOnce()
+    {
+        var alice = await factory.SignInAsync();
+        var inbox = factory.Grains().GetGrain<IAlarmInboxGrain>(alice.UserId);
+        await using var live = await LiveClient.ConnectAsync(factory, alice.AccessToken);
+        outage.Down = true;
+        await inbox.RaiseAsync(2);
+        outage.Down = false;
+        Assert.True(outage.Dropped > 0, "the pushes were lost in the stream");
+        Assert.True(await live.NoMoreAlarmsAsync(TimeSpan.FromMilliseconds(500)));
+
+        await factory.Services.GetRequiredService<LiveFeeds>().HealAsync();
+        await factory.Services.GetRequiredService<LiveFeeds>().HealAsync();
+
+        Assert.Equal(1, (await live.NextAlarmAsync()).GetProperty("seq").GetInt64());
+        Assert.Equal(2, (await live.NextAlarmAsync()).GetProperty("seq").GetInt64());
+        Assert.True(await live.NoMoreAlarmsAsync(TimeSpan.FromMilliseconds(300)), "healing twice pushes nothing twice");
+    }
+
+    /// <summary>Refuses what grains publish into the memory streams' queues while <see cref="Down"/>.</summary>
+    private sealed class StreamQueueOutage : IOutgoingGrainCallFilter
+    {
+        private int dropped;
+
+        public volatile bool Down;
+
+        public int Dropped => dropped;
+
+        public Task Invoke(IOutgoingGrainCallContext context)
+        {
+            if (Down && context.InterfaceMethod?.DeclaringType?.Name == "IMemoryStreamQueueGrain" && context.InterfaceMethod.Name == "Enqueue")
+            {
+                Interlocked.Increment(ref dropped);
+                throw new TimeoutException("Injected: the stream queue's silo is gone.");
+            }
+
+            return context.Invoke();
+        }
+    }
+}
