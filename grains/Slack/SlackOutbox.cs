@@ -81,7 +81,8 @@ public sealed partial class SlackOutbox(
 
     private async Task SendAsync(CancellationToken cancellationToken)
     {
-        sendTimer?.Dispose();
+        // Disposed when done, not now: disposing a timer cancels the token of its running callback.
+        using var fired = sendTimer;
         sendTimer = null;
         if (!Owed || sending || finished is not null)
         {
@@ -108,6 +109,7 @@ public sealed partial class SlackOutbox(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The activation is going away; the next one delivers.
+            LogInterrupted(logger, MatchId);
         }
         catch (Exception ex)
         {
@@ -130,7 +132,7 @@ public sealed partial class SlackOutbox(
 
     private async Task RecordAsync(CancellationToken cancellationToken)
     {
-        recordTimer?.Dispose();
+        using var fired = recordTimer;
         recordTimer = null;
         if (finished is not { } result)
         {
@@ -195,6 +197,9 @@ public sealed partial class SlackOutbox(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Match {MatchId}: Slack post failed; retrying in {Backoff}")]
     private static partial void LogRetrying(ILogger logger, Exception exception, Guid matchId, TimeSpan backoff);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Match {MatchId}: Slack post interrupted by deactivation; the next activation sends it")]
+    private static partial void LogInterrupted(ILogger logger, Guid matchId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Match {MatchId}: Slack refused {Method} with {Error}; the post is given up")]
     private static partial void LogRefused(ILogger logger, Guid matchId, string method, string error);

@@ -25,7 +25,7 @@ public static class SlackHosting
                 // Method names are relative: without the trailing slash, "…/api" + "chat.postMessage" would drop "api".
                 http.BaseAddress = new Uri(baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/");
             })
-            .AddStandardResilienceHandler(builder.Configuration.GetSection(ResilienceSection));
+            .AddStandardResilienceHandler(options => builder.Configuration.GetSection(ResilienceSection).Bind(options));
         return builder;
     }
 }
