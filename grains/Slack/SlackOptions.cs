@@ -25,7 +25,7 @@ public sealed class SlackOptions : IValidatableObject
             yield return new ValidationResult("Slack:BaseUrl must be an absolute http(s) URL.", [nameof(BaseUrl)]);
         }
 
-        if (MatchLinkBaseUrl is not null && !IsHttpUrl(MatchLinkBaseUrl))
+        if (!string.IsNullOrWhiteSpace(MatchLinkBaseUrl) && !IsHttpUrl(MatchLinkBaseUrl))
         {
             yield return new ValidationResult("Slack:MatchLinkBaseUrl must be an absolute http(s) URL.", [nameof(MatchLinkBaseUrl)]);
         }

@@ -17,7 +17,8 @@ public static class SlackHosting
     public static IHostApplicationBuilder AddPartnerSlack(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<SlackOptions>().BindConfiguration(SlackOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<SlackMatchPoster>();
+        // Transient, like the typed client it holds: each match activation gets a fresh HttpClient over the factory's pooled handlers.
+        builder.Services.AddTransient<SlackMatchPoster>();
         builder.Services
             .AddHttpClient<SlackClient>((provider, http) =>
             {

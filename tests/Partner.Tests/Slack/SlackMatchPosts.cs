@@ -220,6 +220,19 @@ public sealed class SlackMatchPosts : IAsyncLifetime
         Assert.DoesNotContain("<", unlinked, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Slack:BaseUrl", "slack.com/api")]
+    [InlineData("Slack:MatchLinkBaseUrl", "ftp://partner.example")]
+    public void AMalformedUrlStopsStartUpNamingTheKey(string key, string value)
+    {
+        var factory = new PartnerApiFactory { Settings = new Dictionary<string, string?> { ["Slack:BotToken"] = FakeSlackServer.Token, [key] = value } };
+        factories.Add(factory);
+
+        var failure = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        Assert.Contains(key, failure.ToString(), StringComparison.Ordinal);
+    }
+
     private PartnerApiFactory Factory(string? token = FakeSlackServer.Token)
     {
         var settings = new Dictionary<string, string?>
