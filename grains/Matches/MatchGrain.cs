@@ -1,11 +1,13 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Partner.Alarms;
+using Partner.Slack;
 
 namespace Partner.Matches;
 
 public sealed partial class MatchGrain(
     [PersistentState("match")] IPersistentState<MatchState> state,
+    SlackMatchPoster slackPoster,
     TimeProvider clock,
     ILogger<MatchGrain> logger) : Grain, IMatchGrain, IRemindable
 {
@@ -16,7 +18,16 @@ public sealed partial class MatchGrain(
 
     private static readonly TimeSpan SettleRetry = TimeSpan.FromMinutes(1);
 
+    private SlackOutbox slack = null!;
+
     private Guid MatchId => this.GetPrimaryKey();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        slack = new SlackOutbox(this, slackPoster, () => state.State.Slack, () => state.State.Definition, SaveAsync, clock, logger);
+        slack.Start();
+        return Task.CompletedTask;
+    }
 
     public async Task Create(MatchDefinition definition)
     {
@@ -25,6 +36,7 @@ public sealed partial class MatchGrain(
         {
             Validate(definition);
             match.Definition = definition;
+            slack.Add();
             await SaveAsync();
             LogCreated(logger, MatchId, definition.Category, definition.Members.Length);
         }
@@ -35,7 +47,7 @@ public sealed partial class MatchGrain(
 
         // Every call, not only the first: a retried Create converges after a crash between these steps.
         var created = match.Definition;
-        await Task.WhenAll(created.Members.Select(member => Announce(created, member)));
+        await Task.WhenAll(created.Members.Select(member => Announce(created, member)).Append(slack.SavedAsync()));
     }
 
     public Task<MatchView> Get(Actor viewer)
@@ -75,6 +87,12 @@ public sealed partial class MatchGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        if (reminderName == SlackOutbox.Reminder)
+        {
+            await slack.RemindedAsync();
+            return;
+        }
+
         if (reminderName == SettleReminder && await SettleAsync())
         {
             // Also ends a reminder left behind when nothing was pending (e.g. the review's write failed after registering it).

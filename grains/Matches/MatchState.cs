@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Partner.Slack;
 
 namespace Partner.Matches;
 
@@ -9,6 +10,9 @@ public sealed class MatchState
     [Id(0)] public MatchDefinition? Definition { get; set; }
 
     [Id(1)] public List<GivenReview> Reviews { get; set; } = [];
+
+    /// <summary>The Slack post this match owes its members, written with the match (see <see cref="SlackOutbox"/>).</summary>
+    [Id(2)] public SlackPost Slack { get; set; } = new();
 }
 
 [GenerateSerializer, Alias("partner.given-review")]

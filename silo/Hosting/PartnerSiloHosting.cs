@@ -12,6 +12,7 @@ using Partner.Rooms;
 using Partner.Users;
 using Partner.Silo.Catalog;
 using Partner.Silo.Database;
+using Partner.Silo.Slack;
 
 namespace Partner.Silo.Hosting;
 
@@ -51,6 +52,7 @@ public static class PartnerSiloHosting
         services.TryAddKeyedSingleton<TimeProvider>(DomainClock.Key, (provider, _) => provider.GetRequiredService<TimeProvider>());
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton(new SiloModeInfo(mode));
+        builder.AddPartnerSlack();
 
         builder.UseOrleans(silo =>
         {
