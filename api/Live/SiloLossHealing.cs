@@ -4,7 +4,7 @@ namespace Partner.Api.Live;
 /// When this node loses a gateway (a silo went away), its live feeds re-read the inboxes a few times
 /// while the cluster recovers: alarms whose pushes died with the silo's stream queues reach the clients.
 /// </summary>
-internal sealed class SiloLossHealing(LiveFeeds feeds, TimeProvider clock) : IClusterConnectionStatusObserver
+internal sealed class SiloLossHealing(IServiceProvider services, TimeProvider clock) : IClusterConnectionStatusObserver
 {
     /// <summary>After a silo is lost its grains come back within failure detection; the later tries cover a slow one.</summary>
     private static readonly TimeSpan[] After = [TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30)];
@@ -23,6 +23,8 @@ internal sealed class SiloLossHealing(LiveFeeds feeds, TimeProvider clock) : ICl
 
     private async Task HealLaterAsync()
     {
+        // Resolved here, not injected: the feeds need the cluster client, which is built with this observer.
+        var feeds = services.GetRequiredService<LiveFeeds>();
         var waited = TimeSpan.Zero;
         foreach (var delay in After)
         {
