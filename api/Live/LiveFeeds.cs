@@ -194,6 +194,23 @@ public sealed partial class LiveFeeds(
         }
     }
 
+    /// <summary>Ends a feed's subscription once it was made; a failure only leaves an idle consumer on the stream.</summary>
+    private static async Task EndAsync<T>(Task started, Func<StreamSubscriptionHandle<T>?> subscription, StreamId stream, ILogger logger)
+    {
+        try
+        {
+            await started;
+            if (subscription() is { } handle)
+            {
+                await handle.UnsubscribeAsync();
+            }
+        }
+        catch (Exception ex)
+        {
+            LogUnsubscribeFailed(logger, ex, stream.ToString());
+        }
+    }
+
     private IAsyncStream<T> Stream<T>(StreamId id) => cluster.GetStreamProvider(PartnerStreams.ProviderName).GetStream<T>(id);
 
     private sealed record Connection(HubCallerContext Context, Guid UserId)
@@ -223,21 +240,7 @@ public sealed partial class LiveFeeds(
 
         public Task Started { get; }
 
-        public async Task StopAsync()
-        {
-            try
-            {
-                await Started;
-                if (subscription is not null)
-                {
-                    await subscription.UnsubscribeAsync();
-                }
-            }
-            catch (Exception ex)
-            {
-                LogUnsubscribeFailed(owner.logger, ex, PartnerStreams.User(userId).ToString());
-            }
-        }
+        public Task StopAsync() => EndAsync(Started, () => subscription, PartnerStreams.User(userId), owner.logger);
 
         private async Task StartAsync()
         {
@@ -349,21 +352,7 @@ public sealed partial class LiveFeeds(
         /// <summary>True when that was the last connection.</summary>
         public bool Leave(string connectionId) => Connections.TryRemove(connectionId, out _) && Connections.IsEmpty;
 
-        public async Task StopAsync()
-        {
-            try
-            {
-                await Started;
-                if (subscription is not null)
-                {
-                    await subscription.UnsubscribeAsync();
-                }
-            }
-            catch (Exception ex)
-            {
-                LogUnsubscribeFailed(owner.logger, ex, PartnerStreams.Room(roomId).ToString());
-            }
-        }
+        public Task StopAsync() => EndAsync(Started, () => subscription, PartnerStreams.Room(roomId), owner.logger);
 
         private async Task StartAsync() =>
             subscription = await owner.Stream<RoomChanged>(PartnerStreams.Room(roomId)).SubscribeAsync((change, _) => OnChangeAsync(change));
