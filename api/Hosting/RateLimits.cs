@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Partner.Api.Auth;
+using Partner.Api.Problems;
 
 namespace Partner.Api.Hosting;
 
@@ -55,18 +56,7 @@ public static class RateLimits
     {
         var http = context.HttpContext;
         var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
-        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = http,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status429TooManyRequests,
-                Title = "Too many requests",
-                Detail = $"Retry after {http.Response.Headers.RetryAfter}.",
-                Extensions = { ["code"] = ErrorCodes.RateLimited },
-            },
-        });
+        await ProblemAnswers.WriteAsync(http, StatusCodes.Status429TooManyRequests, $"Retry after {http.Response.Headers.RetryAfter}.");
     }
 }

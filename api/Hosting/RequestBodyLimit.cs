@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Mvc;
+using Partner.Api.Problems;
 
 namespace Partner.Api.Hosting;
 
@@ -19,16 +19,7 @@ public static class RequestBodyLimit
             // Refused before anything reads it; a body without a declared length is cut by the server's limit above.
             if (context.Request.ContentLength > MaxBytes)
             {
-                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-                await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = context,
-                    ProblemDetails = new ProblemDetails
-                    {
-                        Status = StatusCodes.Status413PayloadTooLarge,
-                        Detail = $"Request bodies are at most {MaxBytes} bytes.",
-                    },
-                });
+                await ProblemAnswers.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, $"Request bodies are at most {MaxBytes} bytes.");
                 return;
             }
 

@@ -255,9 +255,18 @@ public sealed partial class LiveFeeds(
         {
             if (push.Withdrawn)
             {
-                foreach (var connection in owner.connections.Values.Where(c => c.UserId == userId))
+                string[] ids;
+                lock (owner.gate)
                 {
-                    connection.Context.Abort();
+                    ids = [.. Connections];
+                }
+
+                foreach (var id in ids)
+                {
+                    if (owner.connections.TryGetValue(id, out var connection))
+                    {
+                        connection.Context.Abort();
+                    }
                 }
 
                 return;

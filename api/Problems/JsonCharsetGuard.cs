@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Net.Http.Headers;
 
 namespace Partner.Api.Problems;
@@ -18,17 +17,7 @@ public static class JsonCharsetGuard
                 && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
                 && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
             {
-                context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
-                await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = context,
-                    ProblemDetails = new ProblemDetails
-                    {
-                        Status = StatusCodes.Status415UnsupportedMediaType,
-                        Title = "Unsupported Media Type",
-                        Detail = $"JSON request bodies must be UTF-8 (was charset '{charset}').",
-                    },
-                });
+                await ProblemAnswers.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, $"JSON request bodies must be UTF-8 (was charset '{charset}').");
                 return;
             }
 
