@@ -221,7 +221,6 @@ public sealed partial class LiveFeeds(
     /// <summary>One user's stream on this node: pushes its alarms in seq order and its ticket changes, and closes its connections at withdrawal.</summary>
     private sealed class UserFeed
     {
-        private const int ReadPage = 100;
         private readonly LiveFeeds owner;
         private readonly Guid userId;
         private readonly SemaphoreSlim order = new(1, 1);
@@ -316,19 +315,14 @@ public sealed partial class LiveFeeds(
 
         private async Task CatchUpAsync(long before)
         {
-            while (before > lastPushed + 1)
+            if (before <= lastPushed + 1)
             {
-                var page = await Inbox.List(lastPushed, ReadPage);
-                var missed = page.Items.Where(a => a.Seq < before).ToArray();
-                foreach (var earlier in missed)
-                {
-                    await SendAsync(earlier);
-                }
+                return;
+            }
 
-                if (missed.Length < ReadPage)
-                {
-                    return;
-                }
+            foreach (var earlier in (await Inbox.Since(lastPushed)).Where(a => a.Seq < before))
+            {
+                await SendAsync(earlier);
             }
         }
 

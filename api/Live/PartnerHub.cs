@@ -15,11 +15,6 @@ namespace Partner.Api.Live;
 [Authorize]
 public sealed class PartnerHub(LiveFeeds feeds, IGrainFactory grains) : Hub<IPartnerClient>
 {
-    /// <summary>Most alarms an inbox keeps, so the most one <see cref="Resume"/> returns.</summary>
-    private const int InboxCapacity = 500;
-
-    private const int ReadPage = 100;
-
     private CurrentUser Me => CurrentUser.From(Context.User!) ?? throw new HubException("The connection has no user.");
 
     public override Task OnConnectedAsync() => feeds.ConnectAsync(Context, Me.UserId);
@@ -59,21 +54,7 @@ public sealed class PartnerHub(LiveFeeds feeds, IGrainFactory grains) : Hub<IPar
             throw new HubException("lastSeq is 0 or more.");
         }
 
-        var inbox = grains.GetGrain<IAlarmInboxGrain>(Me.UserId);
-        var missed = new List<AlarmDto>();
-        var after = lastSeq;
-        while (missed.Count < InboxCapacity)
-        {
-            var page = await inbox.List(after, ReadPage);
-            missed.AddRange(page.Items.Select(AlarmDto.From));
-            if (page.Items.Length < ReadPage)
-            {
-                break;
-            }
-
-            after = page.Items[^1].Seq;
-        }
-
-        return [.. missed];
+        var missed = await grains.GetGrain<IAlarmInboxGrain>(Me.UserId).Since(lastSeq);
+        return [.. missed.Select(AlarmDto.From)];
     }
 }

@@ -71,6 +71,10 @@ public interface IAlarmInboxGrain : IGrainWithGuidKey
     [Alias("list")]
     Task<AlarmPage> List(long? afterSeq, int limit);
 
+    /// <summary>Every kept alarm with seq &gt; <paramref name="afterSeq"/> (at most the inbox's 500), ascending: a catch-up in one call.</summary>
+    [Alias("since")]
+    Task<ImmutableArray<Alarm>> Since(long afterSeq);
+
     /// <summary>Marks every alarm with seq ≤ <paramref name="upToSeq"/> read; alarms raised later arrive unread.</summary>
     [Alias("mark-read")]
     Task MarkRead(long upToSeq);

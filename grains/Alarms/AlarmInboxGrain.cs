@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Storage;
@@ -120,6 +121,9 @@ public sealed partial class AlarmInboxGrain(
         var readThrough = state.State.ReadThrough;
         return Task.FromResult(new AlarmPage([.. entries.Select(View)], kept.Count(entry => entry.Seq > readThrough), lastSeq));
     }
+
+    public Task<ImmutableArray<Alarm>> Since(long afterSeq) =>
+        Task.FromResult<ImmutableArray<Alarm>>([.. Kept().Where(entry => entry.Seq > afterSeq).Select(View)]);
 
     public async Task MarkRead(long upToSeq)
     {

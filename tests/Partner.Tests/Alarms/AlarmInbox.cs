@@ -21,6 +21,20 @@ public sealed class AlarmInbox(PartnerApiFactory factory) : IClassFixture<Partne
     }
 
     [Fact]
+    public async Task SinceReturnsEveryKeptAlarmAfterTheSeqInOneCall()
+    {
+        var inbox = NewInbox();
+        await inbox.RaiseAsync(505);
+
+        var all = await inbox.Since(0);
+        var tail = await inbox.Since(503);
+
+        Assert.Equal(Enumerable.Range(6, 500).Select(seq => (long)seq), all.Select(a => a.Seq));
+        Assert.Equal([504L, 505L], tail.Select(a => a.Seq));
+        Assert.Empty(await inbox.Since(505));
+    }
+
+    [Fact]
     public async Task RaisingTheSameAlarmAgainReturnsItsFirstSeqAndStoresNothing()
     {
         var inbox = NewInbox();
