@@ -264,6 +264,7 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
     public async Task<CommentView> AddComment(Actor author, string content, Guid? parentId)
     {
         EnsureVisible();
+        // Checked here too (the comments grain checks it as well): a refused comment must not lock the room's anonymity.
         RoomCommentsGrain.CheckContent(content);
         if (Room.OnlyOwnerTookPart && author.UserId != Room.Owner.UserId)
         {
