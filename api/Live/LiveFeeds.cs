@@ -170,22 +170,23 @@ public sealed partial class LiveFeeds(
     }
 
     /// <summary>
-    /// Re-reads every connected user's inbox beyond what was pushed: after a silo failure, pushes that
-    /// were in flight in its stream queues are gone, and no later alarm may come to reveal the gap.
+    /// Re-reads every connected user's inbox beyond what was pushed, and every watched room: after a silo
+    /// failure, pushes that were in flight in its stream queues are gone, and no later change may come to
+    /// reveal the gap.
     /// </summary>
     public async Task HealAsync()
     {
-        UserFeed[] feeds;
+        Func<Task>[] heals;
         lock (gate)
         {
-            feeds = [.. users.Values];
+            heals = [.. users.Values.Select(feed => (Func<Task>)feed.HealAsync), .. rooms.Values.Select(feed => (Func<Task>)feed.HealAsync)];
         }
 
-        foreach (var feed in feeds)
+        foreach (var heal in heals)
         {
             try
             {
-                await feed.HealAsync();
+                await heal();
             }
             catch (Exception ex)
             {
@@ -356,6 +357,15 @@ public sealed partial class LiveFeeds(
         public bool Leave(string connectionId) => Connections.TryRemove(connectionId, out _) && Connections.IsEmpty;
 
         public Task StopAsync() => EndAsync(Started, () => subscription, PartnerStreams.Room(roomId), owner.logger);
+
+        /// <summary>Sends the room as it is now to the connections holding an older version: the push a silo failure may have lost.</summary>
+        public async Task HealAsync()
+        {
+            if (await owner.grains.GetGrain<IRoomGrain>(roomId).Changed() is { } change)
+            {
+                await OnChangeAsync(change);
+            }
+        }
 
         private async Task StartAsync() =>
             subscription = await owner.Stream<RoomChanged>(PartnerStreams.Room(roomId)).SubscribeAsync((change, _) => OnChangeAsync(change));

@@ -1,8 +1,8 @@
 namespace Partner.Api.Live;
 
 /// <summary>
-/// When this node loses a gateway (a silo went away), its live feeds re-read the inboxes a few times
-/// while the cluster recovers: alarms whose pushes died with the silo's stream queues reach the clients.
+/// When this node loses a gateway (a silo went away), its live feeds re-read the inboxes and watched rooms a few times
+/// while the cluster recovers: alarms and room changes whose pushes died with the silo's stream queues reach the clients.
 /// </summary>
 internal sealed class SiloLossHealing(IServiceProvider services, TimeProvider clock) : IClusterConnectionStatusObserver
 {

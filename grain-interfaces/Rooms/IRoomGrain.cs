@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Orleans.Concurrency;
+using Partner.Streams;
 
 namespace Partner.Rooms;
 
@@ -17,6 +18,10 @@ public interface IRoomGrain : IGrainWithGuidKey
     /// <summary>The room for <paramref name="viewer"/> (null: anonymous viewer); not-found when unknown or deleted.</summary>
     [Alias("get")]
     Task<RoomView> Get(Guid? viewer);
+
+    /// <summary>The room as its pushes carry it (a deleted room included), or null when it was never created: what a lost push would have said.</summary>
+    [Alias("changed")]
+    Task<RoomChanged?> Changed();
 
     /// <summary>The directory's view of this room, or null when unknown or deleted. Interleaves: the directory asks while rooms report to it.</summary>
     [Alias("listing"), AlwaysInterleave]

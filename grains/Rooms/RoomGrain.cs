@@ -109,6 +109,8 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
         return Task.FromResult(View(viewer));
     }
 
+    public Task<RoomChanged?> Changed() => Task.FromResult(Room.Created ? ChangedView() : null);
+
     public Task<RoomListing?> Listing() => Task.FromResult(Room.IsVisible ? Listing(Room) : null);
 
     public async Task<RoomView> Edit(Actor actor, RoomDraft draft, long? expectedVersion)
@@ -366,6 +368,8 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
         }
     }
 
+    private RoomChanged ChangedView() => new(View(viewer: null), [.. Room.Participants.Select(p => p.UserId)]);
+
     private RoomView View(Guid? viewer) => new(
         Listing(Room),
         Room.Content,
@@ -412,7 +416,7 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
         outbox.Saved();
         if (countsAsChange)
         {
-            await this.PublishAsync(PartnerStreams.Room(RoomId), new RoomChanged(View(viewer: null), [.. Room.Participants.Select(p => p.UserId)]), logger);
+            await this.PublishAsync(PartnerStreams.Room(RoomId), ChangedView(), logger);
         }
     }
 

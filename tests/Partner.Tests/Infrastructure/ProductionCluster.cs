@@ -78,7 +78,7 @@ public sealed class ProductionCluster(MariaDbServer database, RedisServer redis)
         return api;
     }
 
-    /// <summary>An Orleans client in the test process, joined to the cluster through Redis like the API.</summary>
+    /// <summary>An Orleans client in the test process, joined to the cluster through Redis like the API (with its memory streams).</summary>
     public async Task<IHost> ConnectClientAsync()
     {
         var builder = Host.CreateApplicationBuilder();
@@ -89,7 +89,8 @@ public sealed class ProductionCluster(MariaDbServer database, RedisServer redis)
             {
                 options.ClusterId = clusterId;
                 options.ServiceId = "partner";
-            }));
+            })
+            .AddMemoryStreams(Partner.Streams.PartnerStreams.ProviderName));
         builder.Services.Configure<ClientMessagingOptions>(options => options.ResponseTimeout = TimeSpan.FromSeconds(5));
         var host = builder.Build();
         await host.StartAsync();

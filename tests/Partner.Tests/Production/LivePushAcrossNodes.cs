@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Partner.Alarms;
 using Partner.Api.Hosting;
+using Orleans.Streams;
+using Partner.Streams;
 using Partner.Tests.Alarms;
 using Partner.Tests.Infrastructure;
 
@@ -103,6 +105,33 @@ public sealed class LivePushAcrossNodes(ProductionServers servers) : IAsyncLifet
         Assert.Equal(2, raised);
     }
 
+    [Fact]
+    public async Task AStreamSubscriptionOutlivesTheSiloHoldingIt()
+    {
+        // A subscriber of the test's own (no healing behind it): only the subscription kept in PubSubStore can bring the push.
+        var alice = await SignInAsync(a);
+        var inbox = await ConnectedInboxAsync(alice);
+        var pushed = Channel.CreateUnbounded<long>();
+        var stream = client!.Services.GetRequiredService<IClusterClient>().GetStreamProvider(PartnerStreams.ProviderName).GetStream<UserPush>(PartnerStreams.User(alice.UserId));
+        await stream.SubscribeAsync((push, _) =>
+        {
+            if (push.Alarm is { } alarm)
+            {
+                pushed.Writer.TryWrite(alarm.Seq);
+            }
+
+            return Task.CompletedTask;
+        });
+        await inbox.RaiseAsync(1);
+        Assert.Equal(1, await NextAsync(pushed.Reader));
+        var holder = await SubscriptionHolderAsync(alice.UserId);
+
+        holder.Process.Kill();
+
+        var raised = await RaiseOnceAvailableAsync(inbox);
+        Assert.Equal(raised, await NextAsync(pushed.Reader));
+    }
+
     private IGrainFactory Grains => client!.Services.GetRequiredService<IGrainFactory>();
 
     private async Task<IAlarmInboxGrain> ConnectedInboxAsync(SignedIn user)
@@ -116,6 +145,21 @@ public sealed class LivePushAcrossNodes(ProductionServers servers) : IAsyncLifet
         var management = Grains.GetGrain<IManagementGrain>(0);
         var address = await management.GetActivationAddress(inbox);
         return silos.Single(s => s.Hosts(address?.ToString()));
+    }
+
+    /// <summary>The silo of the pub-sub grain that keeps the subscriptions of the user's stream.</summary>
+    private async Task<SiloProcess> SubscriptionHolderAsync(Guid userId)
+    {
+        var activations = await Grains.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics();
+        var key = userId.ToString("N");
+        var holder = activations.Single(s => s.GrainType.Contains("PubSubRendezvous", StringComparison.OrdinalIgnoreCase) && s.GrainId.ToString().Contains(key, StringComparison.OrdinalIgnoreCase));
+        return silos.Single(s => s.Hosts(holder.SiloAddress.ToString()));
+    }
+
+    private static async Task<long> NextAsync(ChannelReader<long> pushes)
+    {
+        using var timeout = new CancellationTokenSource(Recovery);
+        return await pushes.ReadAsync(timeout.Token);
     }
 
     private static async Task<long> RaiseOnceAvailableAsync(IAlarmInboxGrain inbox)
