@@ -17,7 +17,9 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         {
             DomainException domain => FromDomain(domain),
             BadHttpRequestException badRequest => FromBadRequest(badRequest),
-            SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or ConnectionFailedException =>
+            _ when Causes(exception).Any(e => e is StorageUnavailableException) =>
+                Problem(StatusCodes.Status503ServiceUnavailable, "Service temporarily unavailable", "The database did not answer; nothing was written. Retry shortly.", ErrorCodes.Unavailable),
+            _ when Causes(exception).Any(e => e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or ConnectionFailedException) =>
                 Problem(StatusCodes.Status503ServiceUnavailable, "Service temporarily unavailable", "The cluster did not answer in time; retry shortly.", ErrorCodes.Unavailable),
             _ => null,
         };
@@ -39,6 +41,15 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             ProblemDetails = problem,
             Exception = exception,
         });
+    }
+
+    /// <summary>The exception and what it wraps: Orleans reports a storage failure at activation inside its own exception.</summary>
+    private static IEnumerable<Exception> Causes(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            yield return current;
+        }
     }
 
     private static ProblemDetails FromDomain(DomainException exception)

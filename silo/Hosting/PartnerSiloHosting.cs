@@ -13,6 +13,7 @@ using Partner.Users;
 using Partner.Silo.Catalog;
 using Partner.Silo.Database;
 using Partner.Silo.Slack;
+using Partner.Silo.Storage;
 
 namespace Partner.Silo.Hosting;
 
@@ -68,6 +69,8 @@ public static class PartnerSiloHosting
             silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SchemaMigration>();
             silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloStartupLog>();
             PartnerStreamProvider.AddStartChecks(silo.Services, builder.Configuration, silo: true);
+            OutageTranslatingStorage.WrapAll(silo.Services);
+            OutageTranslatingReminders.Wrap(silo.Services);
         });
 
         return builder;
