@@ -3,6 +3,7 @@ using Partner.Api.Auth;
 using Partner.Api.Catalog;
 using Partner.Api.Health;
 using Partner.Api.Hosting;
+using Partner.Api.Idempotency;
 using Partner.Api.Live;
 using Partner.Api.Matches;
 using Partner.Api.Problems;
@@ -36,6 +37,7 @@ app.UseJsonCharsetGuard();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
+app.UseIdempotentCreates();
 
 app.MapOpenApi();
 app.MapScalarApiReference();

@@ -8,11 +8,14 @@ public static class Paging
     public const int DefaultSize = 20;
     public const int MaxSize = 100;
 
+    /// <summary>The last page number accepted: page × size stays far from overflowing an offset.</summary>
+    public const int MaxPage = 1_000_000;
+
     /// <summary>Query values arrive as text so that a bad one is answered naming its field.</summary>
     public static int Page(string? value) =>
         string.IsNullOrEmpty(value) ? 0
-        : int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var page) ? page
-        : throw Errors.Validation("page", "page is a whole number, 0 or more.");
+        : int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var page) && page <= MaxPage ? page
+        : throw Errors.Validation("page", $"page is a whole number from 0 to {MaxPage}.");
 
     public static int Size(string? value) =>
         string.IsNullOrEmpty(value) ? DefaultSize

@@ -3,6 +3,7 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Partner.Api.Auth;
 using Partner.Api.Hosting;
+using Partner.Api.Idempotency;
 using Partner.Matches;
 
 namespace Partner.Api.Matches;
@@ -14,7 +15,7 @@ public static class MatchEndpoints
         var matches = app.MapGroup("/api/matches").WithTags("Matches").RequireAuthorization();
         matches.MapGet("", List).WithSummary("My matches, newest first; filter by category and method (ROOM, RANDOM).");
         matches.MapGet("/{matchId:guid}", Get).WithSummary("One match: its conditions and members. Members and admins only.");
-        matches.MapPost("/{matchId:guid}/reviews", Review).RequireActiveUser()
+        matches.MapPost("/{matchId:guid}/reviews", Review).RequireActiveUser().Idempotent()
             .WithSummary("Reviews the other members once: a score of 1 to 5, or ABSENT.");
         return matches;
     }

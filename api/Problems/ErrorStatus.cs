@@ -26,6 +26,7 @@ public static class ErrorStatus
         [ErrorCodes.UserWithdrawn] = StatusCodes.Status403Forbidden,
         [ErrorCodes.NotFound] = StatusCodes.Status404NotFound,
         [ErrorCodes.IdempotencyKeyReused] = StatusCodes.Status422UnprocessableEntity,
+        [ErrorCodes.IdempotencyKeyInProgress] = StatusCodes.Status409Conflict,
         [ErrorCodes.RateLimited] = StatusCodes.Status429TooManyRequests,
         [ErrorCodes.Unavailable] = StatusCodes.Status503ServiceUnavailable,
         [ErrorCodes.Internal] = StatusCodes.Status500InternalServerError,

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Partner.Api.Auth;
 using Partner.Api.Hosting;
+using Partner.Api.Idempotency;
 using Partner.Rooms;
 
 namespace Partner.Api.Rooms;
@@ -14,15 +15,15 @@ public static class RoomEndpoints
     {
         var rooms = app.MapGroup("/api/rooms").WithTags("Rooms");
         rooms.MapGet("", List).WithSummary("Rooms, newest meeting date first, then newest created.");
-        rooms.MapPost("", Create).RequireActiveUser().WithSummary("Opens a room; the owner is its first participant.");
+        rooms.MapPost("", Create).RequireActiveUser().Idempotent().WithSummary("Opens a room; the owner is its first participant.");
         rooms.MapGet("/{roomId:guid}", Get).WithSummary("One room, with an ETag of its version.");
         rooms.MapPut("/{roomId:guid}", Edit).RequireActiveUser().WithSummary("Owner or admin; honours If-Match.");
         rooms.MapDelete("/{roomId:guid}", Delete).RequireActiveUser().WithSummary("Owner or admin; the room is gone for everyone.");
-        rooms.MapPut("/{roomId:guid}/participants/me", Join).RequireActiveUser().WithSummary("Joins: 201 the first time, 200 when already in.");
+        rooms.MapPut("/{roomId:guid}/participants/me", Join).RequireActiveUser().Idempotent().WithSummary("Joins: 201 the first time, 200 when already in.");
         rooms.MapDelete("/{roomId:guid}/participants/me", Leave).RequireActiveUser().WithSummary("Leaves (not the owner).");
-        rooms.MapPost("/{roomId:guid}/match", Complete).RequireActiveUser().WithSummary("Owner or admin: completes the room into a match.");
+        rooms.MapPost("/{roomId:guid}/match", Complete).RequireActiveUser().Idempotent().WithSummary("Owner or admin: completes the room into a match.");
         rooms.MapGet("/{roomId:guid}/comments", Comments).WithSummary("Oldest first, replies after their parent.");
-        rooms.MapPost("/{roomId:guid}/comments", AddComment).RequireActiveUser();
+        rooms.MapPost("/{roomId:guid}/comments", AddComment).RequireActiveUser().Idempotent();
         rooms.MapPut("/{roomId:guid}/comments/{commentId:guid}", EditComment).RequireActiveUser();
         rooms.MapDelete("/{roomId:guid}/comments/{commentId:guid}", DeleteComment).RequireActiveUser();
         return rooms;
@@ -35,9 +36,9 @@ public static class RoomEndpoints
         return TypedResults.Ok(PageDto<RoomSummaryDto>.From(result, RoomSummaryDto.From));
     }
 
-    private static async Task<Created<RoomDto>> Create(RoomRequest request, CurrentUser me, IGrainFactory grains)
+    private static async Task<Created<RoomDto>> Create(RoomRequest request, CurrentUser me, HttpRequest http, IGrainFactory grains)
     {
-        var roomId = Guid.NewGuid();
+        var roomId = IdempotentCreates.KeyOf(http) is { } key ? IdempotentCreates.DerivedId(me.UserId, "room", key) : Guid.NewGuid();
         var view = await grains.GetGrain<IRoomGrain>(roomId).Create(me.Actor, request.ToDraft(request.Category ?? throw Errors.Validation("category", "category is required.")));
         return TypedResults.Created($"/api/rooms/{roomId}", RoomDto.From(view));
     }
@@ -89,9 +90,10 @@ public static class RoomEndpoints
         return TypedResults.Ok(comments.Select(CommentDto.From).ToArray());
     }
 
-    private static async Task<Created<CommentDto>> AddComment(Guid roomId, CommentRequest request, CurrentUser me, IGrainFactory grains)
+    private static async Task<Created<CommentDto>> AddComment(Guid roomId, CommentRequest request, CurrentUser me, HttpRequest http, IGrainFactory grains)
     {
-        var comment = await grains.GetGrain<IRoomGrain>(roomId).AddComment(me.Actor, request.Content!, request.ParentId);
+        var commentId = IdempotentCreates.KeyOf(http) is { } key ? IdempotentCreates.DerivedId(me.UserId, $"comment {roomId:N}", key) : (Guid?)null;
+        var comment = await grains.GetGrain<IRoomGrain>(roomId).AddComment(me.Actor, request.Content!, request.ParentId, commentId);
         return TypedResults.Created($"/api/rooms/{roomId}/comments/{comment.CommentId}", CommentDto.From(comment));
     }
 

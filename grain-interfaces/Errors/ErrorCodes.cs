@@ -9,6 +9,7 @@ public static class ErrorCodes
     public const string Unavailable = "unavailable";
     public const string Internal = "internal";
     public const string IdempotencyKeyReused = "idempotency-key-reused";
+    public const string IdempotencyKeyInProgress = "idempotency-key-in-progress";
     public const string RefreshInvalid = "auth.refresh-invalid";
     public const string UserWithdrawn = "user.withdrawn";
     public const string RoomDateInPast = "room.date-in-past";

@@ -17,6 +17,9 @@ public static class Errors
     public static DomainException Unavailable() =>
         new(ErrorCodes.Unavailable, "The change could not be saved right now; nothing was applied. Retry shortly.");
 
+    public static DomainException IdempotencyKeyInProgress() =>
+        new(ErrorCodes.IdempotencyKeyInProgress, "A request with this Idempotency-Key is still being answered; retry shortly to get its answer.");
+
     public static DomainException IdempotencyKeyReused() =>
         new(ErrorCodes.IdempotencyKeyReused, "This Idempotency-Key was already used with a different request; use a new key for a new request.");
 

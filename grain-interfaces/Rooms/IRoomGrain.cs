@@ -60,9 +60,12 @@ public interface IRoomGrain : IGrainWithGuidKey
     [Alias("comments")]
     Task<ImmutableArray<CommentView>> Comments(Guid? viewer);
 
-    /// <summary>A reply to a reply attaches to the top-level parent.</summary>
+    /// <summary>
+    /// A reply to a reply attaches to the top-level parent. With <paramref name="commentId"/> (derived from an
+    /// Idempotency-Key) a retry returns the comment it already added.
+    /// </summary>
     [Alias("add-comment")]
-    Task<CommentView> AddComment(Actor author, string content, Guid? parentId);
+    Task<CommentView> AddComment(Actor author, string content, Guid? parentId, Guid? commentId = null);
 
     [Alias("edit-comment")]
     Task<CommentView> EditComment(Actor actor, Guid commentId, string content);
@@ -130,7 +133,7 @@ public interface IRoomCommentsGrain : IGrainWithGuidKey
 
     /// <summary>Adds a comment; a reply alarms the parent's author (unless it is the replier).</summary>
     [Alias("add")]
-    Task<CommentView> Add(Actor author, string content, Guid? parentId, bool anonymous, string roomTitle);
+    Task<CommentView> Add(Actor author, string content, Guid? parentId, bool anonymous, string roomTitle, Guid? commentId = null);
 
     [Alias("edit")]
     Task<CommentView> Edit(Actor actor, Guid commentId, string content, bool anonymous);

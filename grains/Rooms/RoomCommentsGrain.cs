@@ -40,10 +40,15 @@ public sealed class RoomCommentsGrain : Grain, IRoomCommentsGrain
         return Task.FromResult<ImmutableArray<CommentView>>([.. ordered.Select(c => View(c, viewer, anonymous))]);
     }
 
-    public async Task<CommentView> Add(Actor author, string content, Guid? parentId, bool anonymous, string roomTitle)
+    public async Task<CommentView> Add(Actor author, string content, Guid? parentId, bool anonymous, string roomTitle, Guid? commentId = null)
     {
         EnsureOpen();
         CheckContent(content);
+        if (commentId is { } retried && All.Find(c => c.Id == retried && c.AuthorId == author.UserId) is { } added)
+        {
+            return View(added, author.UserId, anonymous);
+        }
+
         StoredComment? parent = null;
         if (parentId is { } id)
         {
@@ -53,7 +58,7 @@ public sealed class RoomCommentsGrain : Grain, IRoomCommentsGrain
         }
 
         var now = clock.GetUtcNow();
-        var comment = new StoredComment { Id = Guid.NewGuid(), ParentId = parent?.Id, AuthorId = author.UserId, AuthorNickname = author.Nickname, Content = content, CreatedAt = now, UpdatedAt = now };
+        var comment = new StoredComment { Id = commentId ?? Guid.NewGuid(), ParentId = parent?.Id, AuthorId = author.UserId, AuthorNickname = author.Nickname, Content = content, CreatedAt = now, UpdatedAt = now };
         All.Add(comment);
         if (parent is not null && parent.AuthorId != author.UserId)
         {

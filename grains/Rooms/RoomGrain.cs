@@ -18,6 +18,9 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
     internal const int MaxTitleLength = 100;
     internal const int MaxContentLength = 2000;
 
+    /// <summary>How often a room whose listing failed at creation tries again.</summary>
+    internal static readonly TimeSpan ListingRetry = TimeSpan.FromSeconds(1);
+
     private readonly IPersistentState<RoomState> state;
     private readonly CategoryCatalog catalog;
     private readonly SchoolCalendar calendar;
@@ -26,6 +29,7 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
     private readonly AlarmOutbox outbox;
     private readonly DeepCopier<RoomState> copier;
     private RoomState durable = new();
+    private IGrainTimer? listingRetry;
 
     public RoomGrain(
         [PersistentState("room")] IPersistentState<RoomState> state,
@@ -82,7 +86,14 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
     {
         if (Room.Created)
         {
-            return Room.IsVisible && Room.Owner.UserId == owner.UserId ? View(owner.UserId) : throw Errors.NotFound("The room");
+            if (!Room.IsVisible || Room.Owner.UserId != owner.UserId)
+            {
+                throw Errors.NotFound("The room");
+            }
+
+            // A retried create (the same Idempotency-Key gives the same id): list the room if the first attempt could not.
+            await ListAsync();
+            return View(owner.UserId);
         }
 
         var category = catalog.Get(draft.Category);
@@ -96,11 +107,37 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
         Room.Lifecycle = RoomLifecycle.Open;
         Room.CreatedAt = now;
         await SaveAsync();
+        LogCreated(logger, RoomId, Room.Category, Room.Date);
+        try
+        {
+            await ListAsync();
+        }
+        catch (Exception ex)
+        {
+            // The room is durable and answered; its listing is derived data: retried until the directory takes it.
+            LogListingDeferred(logger, ex, RoomId);
+            listingRetry ??= this.RegisterGrainTimer(RetryListingAsync, new GrainTimerCreationOptions(ListingRetry, ListingRetry) { KeepAlive = true });
+        }
 
+        return View(owner.UserId);
+    }
+
+    /// <summary>Puts the room in its category's directory; both steps are idempotent.</summary>
+    private async Task ListAsync()
+    {
         await GrainFactory.GetGrain<IRoomDatesGrain>(Room.Category).Add(Room.Date);
         await Day(Room.Category, Room.Date).Upsert(Listing(Room));
-        LogCreated(logger, RoomId, Room.Category, Room.Date);
-        return View(owner.UserId);
+    }
+
+    private async Task RetryListingAsync(CancellationToken cancellationToken)
+    {
+        if (Room.IsVisible)
+        {
+            await ListAsync();
+        }
+
+        listingRetry?.Dispose();
+        listingRetry = null;
     }
 
     public Task<RoomView> Get(Guid? viewer)
@@ -263,7 +300,7 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
         return Comments().List(viewer, Room.Anonymous);
     }
 
-    public async Task<CommentView> AddComment(Actor author, string content, Guid? parentId)
+    public async Task<CommentView> AddComment(Actor author, string content, Guid? parentId, Guid? commentId = null)
     {
         EnsureVisible();
         // Checked here too (the comments grain checks it as well): a refused comment must not lock the room's anonymity.
@@ -275,7 +312,7 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
             await SaveAsync(countsAsChange: false);
         }
 
-        return await Comments().Add(author, content, parentId, Room.Anonymous, Room.Title);
+        return await Comments().Add(author, content, parentId, Room.Anonymous, Room.Title, commentId);
     }
 
     public Task<CommentView> EditComment(Actor actor, Guid commentId, string content)
@@ -422,6 +459,9 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Room {RoomId} created in {Category} for {Date}")]
     private static partial void LogCreated(ILogger logger, Guid roomId, string category, DateOnly date);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Room {RoomId} was created but not listed yet; listing it again shortly")]
+    private static partial void LogListingDeferred(ILogger logger, Exception exception, Guid roomId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Room {RoomId} completed with {Participants} participants")]
     private static partial void LogCompleted(ILogger logger, Guid roomId, int participants);

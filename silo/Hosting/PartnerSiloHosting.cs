@@ -7,6 +7,7 @@ using Orleans.Configuration;
 using Partner.Streams;
 using Orleans.Storage;
 using Partner.Catalog;
+using Partner.Idempotency;
 using Partner.RandomMatch;
 using Partner.Rooms;
 using Partner.Users;
@@ -43,6 +44,7 @@ public static class PartnerSiloHosting
         services.AddOptions<EmbeddedOptions>().BindConfiguration(EmbeddedOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section);
         services.AddOptions<ClusterMembershipOptions>().BindConfiguration("Partner:Cluster:Membership");
+        services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section);
         services.AddOptions<RandomMatchOptions>().BindConfiguration(RandomMatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         // Pulling agents look for new stream items this often when idle (Orleans' 100 ms default): the floor of a live push's latency.
         services.AddOptions<StreamPullingAgentOptions>(PartnerStreams.ProviderName)

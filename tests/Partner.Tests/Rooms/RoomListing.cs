@@ -24,6 +24,18 @@ public sealed class RoomListing(PartnerApiFactory factory) : IClassFixture<Partn
     }
 
     [Fact]
+    public async Task TheLastAcceptedPageIsEmptyNotTheFirst()
+    {
+        var owner = await factory.SignInAsync();
+        await owner.CreateRoomAsync();
+
+        var page = await factory.CreateClient().GetFromJsonAsync<JsonElement>("/api/rooms?page=1000000&size=100");
+
+        Assert.Equal(1_000_000, page.GetProperty("page").GetInt32());
+        Assert.Empty(page.GetProperty("items").EnumerateArray());
+    }
+
+    [Fact]
     public async Task FiltersByDateAndCategoryAndPages()
     {
         var owner = await factory.SignInAsync();
@@ -72,6 +84,8 @@ public sealed class RoomListing(PartnerApiFactory factory) : IClassFixture<Partn
     [InlineData("status=closed", "status")]
     [InlineData("date=tomorrow", "date")]
     [InlineData("page=-1", "page")]
+    [InlineData("page=2147483647", "page")]
+    [InlineData("page=1000001", "page")]
     [InlineData("size=0", "size")]
     [InlineData("size=101", "size")]
     [InlineData("category=BOWLING", "category")]
