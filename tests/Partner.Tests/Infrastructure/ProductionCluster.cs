@@ -26,7 +26,7 @@ public sealed class ProductionCluster(MariaDbServer database, RedisServer redis)
 
     public RedisServer Redis => redis;
 
-    /// <summary>What every process of the cluster shares: the mode, the two connection strings, fast failure detection.</summary>
+    /// <summary>What every process of the cluster shares: the mode, the two connection strings (failure detection is production's own default).</summary>
     public Dictionary<string, string?> CommonEnvironment() => new()
     {
         ["DOTNET_ENVIRONMENT"] = "Production",
@@ -36,7 +36,6 @@ public sealed class ProductionCluster(MariaDbServer database, RedisServer redis)
         ["ConnectionStrings__Redis"] = redis.ConnectionString,
         ["Orleans__ClusterId"] = clusterId,
         ["Auth__Jwt__SigningKey"] = SigningKey,
-        ["Orleans__Messaging__ResponseTimeout"] = "00:00:05",
         ["Logging__LogLevel__Orleans"] = "Warning",
     };
 
@@ -53,8 +52,6 @@ public sealed class ProductionCluster(MariaDbServer database, RedisServer redis)
         environment["Orleans__Endpoints__SiloPort"] = ports.Silo.ToString(CultureInfo.InvariantCulture);
         environment["Orleans__Endpoints__GatewayPort"] = ports.Gateway.ToString(CultureInfo.InvariantCulture);
         environment["Orleans__Endpoints__AdvertisedIPAddress"] = "127.0.0.1";
-        environment["Partner__Cluster__Membership__ProbeTimeout"] = "00:00:01";
-        environment["Partner__Cluster__Membership__NumMissedProbesLimit"] = "2";
         var process = PartnerProcess.Start("silo", environment, $"silo-{ports.Silo}");
         processes.Add(process);
         await process.WaitForOutputAsync("is active in production mode", StartTimeout);
