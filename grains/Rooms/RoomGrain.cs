@@ -9,7 +9,7 @@ using Partner.Streams;
 
 namespace Partner.Rooms;
 
-public sealed partial class RoomGrain : Grain, IRoomGrain
+public sealed partial class RoomGrain : Grain, IRoomGrain, IRemindable
 {
     /// <summary>Activity points for completing a room: the owner, and every other participant.</summary>
     internal const int OwnerPoints = 42;
@@ -17,6 +17,8 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
 
     internal const int MaxTitleLength = 100;
     internal const int MaxContentLength = 2000;
+
+    internal const string CompletionReminder = "finish-completion";
 
     /// <summary>How often a room whose listing failed at creation tries again.</summary>
     internal static readonly TimeSpan ListingRetry = TimeSpan.FromSeconds(1);
@@ -263,18 +265,44 @@ public sealed partial class RoomGrain : Grain, IRoomGrain
                 throw Errors.RoomTooFewParticipants();
             }
 
-            // The room becomes immutable first; the steps below are idempotent and re-run until recorded.
+            // The room becomes immutable first; the steps below are idempotent and re-run until recorded, by a retry
+            // or by the reminder armed before the room changed.
+            await this.ArmAsync(CompletionReminder);
             Room.Lifecycle = RoomLifecycle.Completed;
             Room.MatchId = RoomId;
             await SaveAsync();
             await Day(Room.Category, Room.Date).Upsert(Listing(Room));
         }
 
+        await RecordMatchAsync();
+        return Room.MatchId!.Value;
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != CompletionReminder)
+        {
+            return;
+        }
+
+        if (Room.Lifecycle == RoomLifecycle.Completed && !Room.MatchRecorded)
+        {
+            await RecordMatchAsync();
+        }
+        else
+        {
+            await this.DisarmAsync(CompletionReminder);
+        }
+    }
+
+    /// <summary>The completion's last steps: the match (idempotent by id), then the mark that it exists.</summary>
+    private async Task RecordMatchAsync()
+    {
         await GrainFactory.GetGrain<IMatchGrain>(Room.MatchId!.Value).Create(MatchDefinition());
         Room.MatchRecorded = true;
         await SaveAsync(countsAsChange: false);
         LogCompleted(logger, RoomId, Room.Participants.Count);
-        return Room.MatchId.Value;
+        await this.DisarmAsync(CompletionReminder);
     }
 
     public async Task RemoveWithdrawn(Guid userId)

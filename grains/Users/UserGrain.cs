@@ -8,8 +8,10 @@ public sealed partial class UserGrain(
     [PersistentState("user")] IPersistentState<UserState> state,
     IEnumerable<IUserWithdrawalStep> withdrawalSteps,
     TimeProvider clock,
-    ILogger<UserGrain> logger) : Grain, IUserGrain
+    ILogger<UserGrain> logger) : Grain, IUserGrain, IRemindable
 {
+    internal const string WithdrawalReminder = "finish-withdrawal";
+
     /// <summary>The nickname is the login; 42 logins are far shorter, dev logins at most 32 characters.</summary>
     internal const int MaxNicknameLength = 64;
 
@@ -76,19 +78,37 @@ public sealed partial class UserGrain(
         var user = state.State;
         if (user.Status != UserStatus.Withdrawn)
         {
+            // Armed before the status changes: the account's writes are refused from then on, so no retry of the
+            // client's could finish the steps below; the reminder does, after a failure or a crash.
+            await this.ArmAsync(WithdrawalReminder);
             user.Status = UserStatus.Withdrawn;
             user.WithdrawnAt = clock.GetUtcNow();
             await SaveAsync();
             LogWithdrawn(logger, UserId);
         }
 
-        // Run even when already withdrawn: a retry converges after a crash between these steps.
+        await FinishWithdrawalAsync();
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName == WithdrawalReminder)
+        {
+            await (state.State.Status == UserStatus.Withdrawn ? FinishWithdrawalAsync() : this.DisarmAsync(WithdrawalReminder));
+        }
+    }
+
+    /// <summary>Every step is idempotent: they run again, whole, until one run gets through.</summary>
+    private async Task FinishWithdrawalAsync()
+    {
         await Sessions.RevokeAll();
         await this.PublishAsync(PartnerStreams.User(UserId), UserPush.AccountWithdrawn, logger);
         foreach (var step in withdrawalSteps)
         {
             await step.Run(UserId, GrainFactory);
         }
+
+        await this.DisarmAsync(WithdrawalReminder);
     }
 
     public async Task<AccessCheck> CheckAccess(Guid sessionId) => state.State switch
