@@ -54,12 +54,13 @@ public static class OrleansProviderDefaults
     /// A silo that stops answering is declared dead after two missed 1 s probes, so its grains come back on the
     /// survivors within about 2 s (Orleans' defaults take 10 to 30 s); calls already sent to it fail after the
     /// 5 s response timeout instead of 30 s. The price: a silo frozen for over 2 s (a long GC pause, CPU starvation)
-    /// is declared dead too, and restarts.
+    /// is declared dead too, and restarts. A silo past its CPU or memory threshold sheds new requests (503).
     /// </summary>
-    private static readonly Dictionary<string, string?> ProductionFailover = new()
+    private static readonly Dictionary<string, string?> ProductionResilience = new()
     {
         ["Partner:Cluster:Membership:ProbeTimeout"] = "00:00:01",
         ["Partner:Cluster:Membership:NumMissedProbesLimit"] = "2",
+        ["Partner:Cluster:LoadShedding:LoadSheddingEnabled"] = "true",
         ["Orleans:Messaging:ResponseTimeout"] = "00:00:05",
     };
 
@@ -69,7 +70,7 @@ public static class OrleansProviderDefaults
     };
 
     public static IReadOnlyDictionary<string, string?> ForSilo(PartnerMode mode) =>
-        mode == PartnerMode.Production ? Merge(Common, ProductionClustering, ProductionSilo, ProductionFailover) : Merge(Common, EmbeddedSilo);
+        mode == PartnerMode.Production ? Merge(Common, ProductionClustering, ProductionSilo, ProductionResilience) : Merge(Common, EmbeddedSilo);
 
     public static IReadOnlyDictionary<string, string?> ForClient() => Merge(Common, ProductionClustering, ClientFailover);
 

@@ -44,6 +44,8 @@ public static class PartnerSiloHosting
         services.AddOptions<EmbeddedOptions>().BindConfiguration(EmbeddedOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section);
         services.AddOptions<ClusterMembershipOptions>().BindConfiguration("Partner:Cluster:Membership");
+        // Orleans refuses new requests (the API answers 503) while a silo's CPU or memory is past its threshold.
+        services.AddOptions<LoadSheddingOptions>().BindConfiguration("Partner:Cluster:LoadShedding");
         services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section);
         services.AddOptions<RandomMatchOptions>().BindConfiguration(RandomMatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         // Pulling agents look for new stream items this often when idle (Orleans' 100 ms default): the floor of a live push's latency.
