@@ -29,6 +29,7 @@ var app = builder.Build();
 
 app.UsePartnerForwardedHeaders();
 app.UsePartnerSecurityHeaders();
+app.UseWebClientFiles();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRequestBodyLimit();
@@ -48,6 +49,7 @@ app.MapRandomMatch();
 app.MapMatches();
 app.MapAlarms();
 app.MapPartnerHub();
+app.MapWebClient();
 
 app.Run();
 
