@@ -22,6 +22,7 @@ builder.AddPartnerRateLimits();
 builder.AddPartnerHealthChecks();
 builder.AddPartnerLive();
 builder.AddPartnerSecurityHeaders();
+builder.AddPartnerCors();
 builder.Services.AddValidation();
 builder.Services.AddOpenApi();
 
@@ -29,6 +30,7 @@ var app = builder.Build();
 
 app.UsePartnerForwardedHeaders();
 app.UsePartnerSecurityHeaders();
+app.UseCors();
 app.UseWebClientFiles();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
