@@ -15,9 +15,12 @@ function SignIn({ loginError }) {
   const [errors, setErrors] = useState(loginError ? { _: [loginError] } : {});
   const submit = async (e) => {
     e.preventDefault();
-    try { await devLogin(login.trim()); } catch (err) { setErrors(problemErrors(err)); }
+    try {
+      await devLogin(login.trim());
+      if (location.pathname === '/sign-in') navigate('/', true);
+    } catch (err) { setErrors(problemErrors(err)); }
   };
-  const returnUrl = location.pathname + location.search;
+  const returnUrl = location.pathname === '/sign-in' ? '/' : location.pathname + location.search;
   return (
     <section class="sign-in" aria-labelledby="sign-in-heading">
       <h1 id="sign-in-heading">{t('signIn')}</h1>
