@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Routing;
+
 namespace Partner.Api.Hosting;
 
 /// <summary>
@@ -19,7 +21,7 @@ public static class WebClient
     {
         foreach (var path in ClientPaths)
         {
-            app.MapFallbackToFile(path, "index.html");
+            app.MapFallbackToFile(path, "index.html").WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]));
         }
 
         return app;

@@ -120,13 +120,17 @@ public sealed class Scenario(BrowserHost host) : IAsyncDisposable
     public async Task<IPage> SignInAsync(string login)
     {
         var page = await OpenAsync(login);
+        await SignInAsync(page, login);
+        return page;
+    }
+
+    public static async Task SignInAsync(IPage page, string login)
+    {
         await page.GotoAsync("/sign-in");
         await page.GetByLabel("Login", new() { Exact = true }).FillAsync(login);
         await page.Locator("form").GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(page.Locator("header .who")).ToHaveTextAsync(login);
-        await page.GotoAsync("/");
-        await Assertions.Expect(page.Locator("header .who")).ToHaveTextAsync(login);
-        return page;
+        await Assertions.Expect(page.Locator("#rooms-heading")).ToBeVisibleAsync();
     }
 
     public static string NewLogin(string prefix) => prefix + Guid.NewGuid().ToString("N")[..8];
