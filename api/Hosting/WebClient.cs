@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.FileProviders;
 
 namespace Partner.Api.Hosting;
 
@@ -12,6 +13,14 @@ public static class WebClient
 
     public static WebApplication UseWebClientFiles(this WebApplication app)
     {
+        // The content root is the working directory: started elsewhere than the project (a built DLL), serve the copy beside it.
+        var besideBinary = Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        if (!app.Environment.WebRootFileProvider.GetFileInfo("index.html").Exists && File.Exists(Path.Combine(besideBinary, "index.html")))
+        {
+            app.Environment.WebRootPath = besideBinary;
+            app.Environment.WebRootFileProvider = new PhysicalFileProvider(besideBinary);
+        }
+
         app.UseDefaultFiles();
         app.UseStaticFiles();
         return app;
