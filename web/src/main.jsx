@@ -120,7 +120,7 @@ function App() {
 
   return (
     <>
-      <a class="skip" href="#main">Skip to content</a>
+      <a class="skip" href="#main">{t('skip')}</a>
       <Header me={me} onSignOut={doSignOut} onLang={changeLang} />
       <main id="main" tabindex="-1">
         {!me && ready && parts[0] !== 'sign-in' && (parts.length === 0 || parts[0] === 'rooms') && !auth.signedIn && (

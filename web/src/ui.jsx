@@ -8,6 +8,8 @@ export function navigate(href, replace = false) {
   if (replace) history.replaceState(null, '', href); else history.pushState(null, '', href);
   routeListeners.forEach((l) => l());
   window.scrollTo(0, 0);
+  // A screen reader starts over at the new page's content, as after a full load.
+  requestAnimationFrame(() => document.getElementById('main')?.focus({ preventScroll: true }));
 }
 export function useRoute() {
   const [path, setPath] = useState(location.pathname + location.search);

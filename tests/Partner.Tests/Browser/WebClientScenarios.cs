@@ -139,6 +139,61 @@ public sealed class WebClientScenarios(BrowserHost host)
     });
 
     [Fact]
+    public Task AnOwnerDiscussesEditsCompletesReviewsAndLeavesForGood() => host.RunAsync(nameof(AnOwnerDiscussesEditsCompletesReviewsAndLeavesForGood), async scenario =>
+    {
+        var guestLogin = Scenario.NewLogin("gst");
+        var page = await scenario.SignInAsync(Scenario.NewLogin("own"));
+        var roomId = await CreateRoomAsync(page, "Dinner plan");
+        var guest = await host.Api.SignInAsync(guestLogin);
+        Assert.True((await guest.Http.PutAsync($"/api/rooms/{roomId}/participants/me", null)).IsSuccessStatusCode);
+        await Expect(page.Locator("h2 .count")).ToHaveTextAsync("2/4");
+
+        await page.GetByLabel("Comment", new() { Exact = true }).FillAsync("First");
+        await page.Locator("form.comment-form").Last.GetByRole(AriaRole.Button, new() { Name = "Comment" }).ClickAsync();
+        var first = page.Locator("li.comment", new() { HasText = "First" });
+        await first.GetByRole(AriaRole.Button, new() { Name = "Reply" }).ClickAsync();
+        var replyForm = page.Locator("li.replies form.comment-form");
+        await replyForm.Locator("textarea").FillAsync("A reply");
+        await replyForm.GetByRole(AriaRole.Button, new() { Name = "Reply" }).ClickAsync();
+        await Expect(page.Locator("li.replies li.comment p.content")).ToHaveTextAsync("A reply");
+        await first.First.GetByRole(AriaRole.Button, new() { Name = "Edit" }).ClickAsync();
+        await page.Locator("li.comment form.comment-form textarea").FillAsync("First, edited");
+        await page.Locator("li.comment form.comment-form").GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(page.Locator("li.comment p.content").First).ToHaveTextAsync("First, edited");
+        await page.Locator("li.replies li.comment").GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+        await Expect(page.Locator("li.comment")).ToHaveCountAsync(1);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Edit" }).ClickAsync();
+        await Expect(page.GetByLabel("Title")).ToHaveValueAsync("Dinner plan");
+        await page.GetByLabel("Title").FillAsync("Dinner plan, moved");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(page.Locator("#room-title")).ToHaveTextAsync("Dinner plan, moved");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Complete match" }).ClickAsync();
+        await Expect(page.Locator("ul.members li")).ToHaveCountAsync(2);
+        await page.GetByLabel(guestLogin).SelectOptionAsync("4");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
+        await Expect(page.GetByText("You reviewed this match.")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "My matches" }).ClickAsync();
+        await Expect(page.Locator("li.card")).ToHaveCountAsync(1);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Profile" }).ClickAsync();
+        await Expect(page.Locator("dd.score")).ToHaveTextAsync(new Regex("^[1-9][0-9]*$"));
+        await page.GetByLabel("E-mail").FillAsync("me@localhost");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Change e-mail" }).ClickAsync();
+        await Expect(page.Locator("#email-error")).ToBeVisibleAsync();
+        await page.GetByLabel("E-mail").FillAsync("me@example.org");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Change e-mail" }).ClickAsync();
+        await Expect(page.GetByText("Saved.")).ToBeVisibleAsync();
+        await Expect(page.Locator("#email-error")).ToHaveCountAsync(0);
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Withdraw" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Yes, withdraw" }).ClickAsync();
+        await Expect(page.Locator("header .who")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#rooms-heading")).ToBeVisibleAsync();
+    });
+
+    [Fact]
     public Task AxeFindsNoSeriousOrCriticalViolations() => host.RunAsync(nameof(AxeFindsNoSeriousOrCriticalViolations), async scenario =>
     {
         var page = await scenario.SignInAsync(Scenario.NewLogin("axe"));
