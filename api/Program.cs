@@ -30,7 +30,7 @@ var app = builder.Build();
 
 app.UsePartnerForwardedHeaders();
 app.UsePartnerSecurityHeaders();
-app.UseCors();
+app.UsePartnerCors();
 app.UseWebClientFiles();
 app.UseExceptionHandler();
 app.UseStatusCodePages();

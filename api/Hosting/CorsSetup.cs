@@ -31,6 +31,17 @@ public static class CorsSetup
         return builder;
     }
 
+    /// <summary>Only when origins are listed: otherwise every same-origin request with an <c>Origin</c> header would be judged (and logged) for nothing.</summary>
+    public static WebApplication UsePartnerCors(this WebApplication app)
+    {
+        if (app.Configuration.GetSection(Section).GetChildren().Any())
+        {
+            app.UseCors();
+        }
+
+        return app;
+    }
+
     private static string? Normalize(string? text)
     {
         var trimmed = text?.Trim().TrimEnd('/') ?? "";
