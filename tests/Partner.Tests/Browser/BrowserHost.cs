@@ -32,6 +32,15 @@ public class BrowserHost : IAsyncLifetime
         Api.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
         Api.StartServer();
         BaseUrl = $"http://127.0.0.1:{port}";
+        // The first answers of a fresh host are slow (JIT, the silo's first activations): not the first scenario's budget.
+        using (var warmUp = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(60) })
+        {
+            foreach (var path in new[] { "/", "/app/app.js", "/app/app.css", "/api/categories", "/api/rooms" })
+            {
+                (await warmUp.GetAsync(path)).EnsureSuccessStatusCode();
+            }
+        }
+
         playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -107,7 +116,9 @@ public sealed class Scenario(BrowserHost host) : IAsyncDisposable
     public async Task<IPage> OpenAsync(string login)
     {
         var context = await host.Browser.NewContextAsync(new BrowserNewContextOptions { Locale = "en-US", BaseURL = host.BaseUrl, ViewportSize = new() { Width = 1100, Height = 900 } });
-        context.SetDefaultTimeout(10_000);
+        // Generous for a shared 2-core machine; a passing scenario waits far less.
+        context.SetDefaultTimeout(15_000);
+        context.SetDefaultNavigationTimeout(30_000);
         var page = await context.NewPageAsync();
         var console = new List<string>();
         page.Console += (_, message) => { lock (console) { console.Add($"[{message.Type}] {message.Text}"); } };
