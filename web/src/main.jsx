@@ -123,6 +123,7 @@ function App() {
       <a class="skip" href="#main">{t('skip')}</a>
       <Header me={me} onSignOut={doSignOut} onLang={changeLang} />
       <main id="main" tabindex="-1">
+        {loginError && parts[0] !== 'sign-in' && <p class="problem" role="alert">{t('signInFailed')}: {loginError}</p>}
         {!me && ready && parts[0] !== 'sign-in' && (parts.length === 0 || parts[0] === 'rooms') && !auth.signedIn && (
           <p class="notice"><Link href="/sign-in">{t('signIn')}</Link></p>
         )}
