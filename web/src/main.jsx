@@ -45,7 +45,7 @@ function Header({ me, onSignOut, onLang }) {
   return (
     <header class="top">
       <Link href="/" class="brand">{t('appName')}</Link>
-      <nav aria-label="Main">
+      <nav aria-label={t('mainNav')}>
         <ul>
           <li><Link href="/">{t('rooms')}</Link></li>
           {me && <li><Link href="/random">{t('random')}</Link></li>}

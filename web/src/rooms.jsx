@@ -22,7 +22,8 @@ function Conditions({ conditions }) {
 
 /** Keeps a room shown in a list or page current with the hub's pushes. */
 function useLiveRooms(ids, apply) {
-  const key = ids.join(',');
+  // Signing in on the page subscribes its rooms: the hub needs a token.
+  const key = `${auth.signedIn}:${ids.join(',')}`;
   useEffect(() => {
     if (!auth.signedIn) return undefined;
     const stops = ids.map((id) => watchRoom(id));

@@ -217,6 +217,8 @@ public sealed class WebClientScenarios(BrowserHost host)
         await Expect(page.Locator("#rooms-heading")).ToHaveTextAsync("방 목록");
         Assert.Equal("ko", await page.EvaluateAsync<string>("() => document.documentElement.lang"));
         await AssertAccessibleAsync(page, "room list in Korean");
+        await page.ReloadAsync();
+        await Expect(page.Locator("#rooms-heading")).ToHaveTextAsync("방 목록");
     });
 
     /// <summary>Fills the create form (MEAL, capacity 4) and waits for the room page; returns the room id.</summary>
