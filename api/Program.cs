@@ -24,6 +24,7 @@ builder.AddPartnerOverloadShedding();
 builder.AddPartnerHealthChecks();
 builder.AddPartnerLive();
 builder.AddPartnerSecurityHeaders();
+builder.AddPartnerCors();
 builder.Services.AddValidation();
 builder.Services.AddOpenApi();
 
@@ -31,6 +32,8 @@ var app = builder.Build();
 
 app.UsePartnerForwardedHeaders();
 app.UsePartnerSecurityHeaders();
+app.UsePartnerCors();
+app.UseWebClientFiles();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRequestBodyLimit();
@@ -52,6 +55,7 @@ app.MapRandomMatch();
 app.MapMatches();
 app.MapAlarms();
 app.MapPartnerHub();
+app.MapWebClient();
 
 app.Run();
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test of Partner. On a fresh Debian machine it first installs what the tests need
-# (MariaDB and Redis servers and the time-zone database, from Debian packages); the tests start their own private
-# instances on free ports and stop them afterwards, so no system service is used or changed.
+# Runs every test of Partner. On a fresh Debian machine it first installs what the build and the tests need
+# (MariaDB and Redis servers, the time-zone database, Node.js and npm for the web client's bundle, Chromium for the
+# browser tests, from Debian packages); the tests start their own private instances on free ports and stop them
+# afterwards, so no system service is used or changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,9 @@ need=()
 command -v mariadbd >/dev/null 2>&1 || need+=(mariadb-server)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -e /usr/share/zoneinfo/Asia/Seoul ] || need+=(tzdata)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing ${need[*]} (Debian packages) for the tests..."
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
