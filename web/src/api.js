@@ -46,7 +46,17 @@ export async function freshToken() {
   return accessToken ?? '';
 }
 
+/** Random enough to name one user's request; crypto.randomUUID needs a secure context, getRandomValues does not. */
+function newIdempotencyKey() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export async function api(method, path, body, headers = {}) {
+  // Creates carry an Idempotency-Key, so that a retry never creates twice (joins and edits are idempotent by themselves).
+  const creates = (method === 'POST' && !path.startsWith('/api/auth/')) || (method === 'PUT' && path.endsWith('/ticket'));
+  const key = creates ? { 'Idempotency-Key': newIdempotencyKey() } : {};
   const send = () => fetch(path, {
     method,
     credentials: 'same-origin',
@@ -54,11 +64,16 @@ export async function api(method, path, body, headers = {}) {
       Accept: 'application/json',
       ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
       ...(accessToken ? { Authorization: `Bearer ${accessToken}` } : {}),
+      ...key,
       ...headers,
     },
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
   let response = await send();
+  for (let retry = 0; response.status === 503 && retry < 2; retry++) {
+    await sleep(Math.min(Number(response.headers.get('Retry-After')) || 1, 3) * 1000);
+    response = await send();
+  }
   if (response.status === 401 && accessToken) {
     response = (await refresh()) ? await send() : response;
   }
