@@ -66,21 +66,48 @@ public sealed class RoomConcurrency(ProductionServers servers, ITestOutputHelper
         var rooms = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => CreateRoomAsync(apis[0], owner.Token, capacity: 10)));
         var users = await Task.WhenAll(Enumerable.Range(0, 400).Select(i => SignInAsync(apis[i % 2], $"k{i}")));
 
+        // The silo hosting the most rooms dies once a quarter of the 90 seats are taken; the second half of the users
+        // joins after the kill. Joins still unanswered at the kill prove it landed mid-work.
+        var (victim, victimRooms) = await BusiestSiloAsync(cluster, silos, rooms);
         var acknowledged = new ConcurrentBag<(Guid Room, string Nickname)>();
+        var quarterAcknowledged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var killed = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var answers = new ConcurrentBag<(TimeSpan Sent, TimeSpan Answered, HttpStatusCode Status, Guid Room)>();
         var storm = Task.WhenAll(users.Select(async (user, i) =>
         {
-            await Task.Delay(i * 3);
+            if (i >= users.Length / 2)
+            {
+                await killed.Task;
+            }
+
+            await Task.Delay(i % (users.Length / 2) * 3);
             var room = rooms[i % rooms.Length];
+            var sent = clock.Elapsed;
             var result = await SendAsync(apis[i % 2], HttpMethod.Put, $"/api/rooms/{room}/participants/me", user.Token);
-            if (result.Status is HttpStatusCode.Created or HttpStatusCode.OK)
+            var ok = result.Status is HttpStatusCode.Created or HttpStatusCode.OK;
+            answers.Add((sent, clock.Elapsed, result.Status, room));
+            if (ok)
             {
                 acknowledged.Add((room, user.Nickname));
+                if (acknowledged.Count >= rooms.Length * 9 / 4)
+                {
+                    quarterAcknowledged.TrySetResult();
+                }
             }
         }));
-        await Task.Delay(400);
-        silos[0].Process.Kill();
+        await quarterAcknowledged.Task.WaitAsync(Patience);
+        var acknowledgedBeforeKill = acknowledged.Count;
+        victim.Process.Kill();
+        var killedAt = clock.Elapsed;
+        killed.SetResult(killedAt);
         await storm;
-        output.WriteLine($"{acknowledged.Count} joins acknowledged across the kill");
+        var inFlight = answers.Count(a => a.Sent < killedAt && a.Answered > killedAt);
+        // After the kill, the dead silo's rooms answer again from the survivor: a seat, or room.full once they filled up.
+        var answeredByMovedRooms = answers.Count(a => a.Sent > killedAt && victimRooms.Contains(a.Room) && a.Status is HttpStatusCode.Created or HttpStatusCode.OK or HttpStatusCode.Conflict);
+        output.WriteLine($"kill -9 at {killedAt.TotalSeconds:F1} s after {acknowledgedBeforeKill} acknowledgments with {inFlight} joins in flight; {answeredByMovedRooms} later joins answered by the dead silo's rooms; {acknowledged.Count} acknowledged in all");
+        Assert.True(inFlight > 0, "joins were in flight when the silo died");
+        Assert.True(answeredByMovedRooms > 0, "the dead silo's rooms answered again after the kill");
 
         await apis[0].WaitUntilAsync("/health/ready", HttpStatusCode.OK, Patience, body => body.Contains("1 active silo(s)", StringComparison.Ordinal));
         await DeactivateEverythingAsync(cluster);
@@ -95,7 +122,19 @@ public sealed class RoomConcurrency(ProductionServers servers, ITestOutputHelper
             }
         }
 
-        Assert.True(acknowledged.Count > 0, "some joins were acknowledged");
+    }
+
+    /// <summary>The silo that hosts the most of <paramref name="rooms"/> (at least one), and those rooms.</summary>
+    private static async Task<(SiloProcess Silo, Guid[] Rooms)> BusiestSiloAsync(ProductionCluster cluster, SiloProcess[] silos, Guid[] rooms)
+    {
+        using var client = await cluster.ConnectClientAsync();
+        var grains = client.Services.GetRequiredService<IGrainFactory>();
+        var management = grains.GetGrain<IManagementGrain>(0);
+        var hosts = await Task.WhenAll(rooms.Select(async room => (await management.GetActivationAddress(grains.GetGrain<Partner.Rooms.IRoomGrain>(room)))?.ToString()));
+        var busiest = silos.MaxBy(silo => hosts.Count(silo.Hosts))!;
+        Guid[] hosted = [.. rooms.Where((_, i) => busiest.Hosts(hosts[i]))];
+        Assert.NotEmpty(hosted);
+        return (busiest, hosted);
     }
 
     [Fact]
