@@ -82,21 +82,6 @@ public sealed class LiveClient : IAsyncDisposable
         }
     }
 
-    /// <summary>True when nothing more arrives within <paramref name="quiet"/>.</summary>
-    public async Task<bool> NoMoreAlarmsAsync(TimeSpan quiet)
-    {
-        using var timeout = new CancellationTokenSource(quiet);
-        try
-        {
-            await alarms.Reader.WaitToReadAsync(timeout.Token);
-            return false;
-        }
-        catch (OperationCanceledException)
-        {
-            return true;
-        }
-    }
-
     public async ValueTask DisposeAsync() => await Connection.DisposeAsync();
 
     private static async Task<JsonElement> NextAsync(Channel<JsonElement> channel, string what)
