@@ -19,7 +19,9 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             BadHttpRequestException badRequest => FromBadRequest(badRequest),
             _ when Causes(exception).Any(e => e is StorageUnavailableException) =>
                 Problem(StatusCodes.Status503ServiceUnavailable, "Service temporarily unavailable", "The database did not answer; nothing was written. Retry shortly.", ErrorCodes.Unavailable),
-            _ when Causes(exception).Any(e => e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or ConnectionFailedException or GatewayTooBusyException) =>
+            _ when Causes(exception).Any(e => e is TimeoutException) =>
+                Problem(StatusCodes.Status503ServiceUnavailable, "Service temporarily unavailable", "The cluster did not answer in time; the change may or may not have been applied. Retrying is safe: joins and leaves are idempotent, creates take an Idempotency-Key.", ErrorCodes.Unavailable),
+            _ when Causes(exception).Any(e => e is SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException or GatewayTooBusyException) =>
                 Problem(StatusCodes.Status503ServiceUnavailable, "Service temporarily unavailable", "The cluster did not answer in time; retry shortly.", ErrorCodes.Unavailable),
             _ => null,
         };
