@@ -12,18 +12,34 @@ namespace Partner.Benchmarks;
 public sealed class LivePush(BenchmarkOptions options, LiveReport report, CancellationToken stop)
 {
     public const int JoinersPerRoom = 4;
-    private const int SignInConcurrency = 64;
 
     /// <summary>Connections of the raising client to node B: bounded, or a slow patch would open hundreds and take the open files the idle connections need.</summary>
     public const int RaiserConnections = 128;
+
+    private const int SignInConcurrency = 64;
+
+    /// <summary>Busy time of processes that are not the benchmark's, in percent of one core, below which a run may start.</summary>
+    private const double QuietLimit = 20;
+
+    /// <summary>Open files kept free in this process and in node A beyond the connections' sockets (servers, cluster, logs).</summary>
+    private const int FileHeadroom = 500;
+
     private static readonly TimeSpan Ready = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan Drain = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan HubPingInterval = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan MaxQuietWait = TimeSpan.FromMinutes(3);
 
-    /// <summary>Busy time of processes that are not the benchmark's, in percent of one core, below which a run may start.</summary>
-    private const double QuietLimit = 20;
+    /// <summary>
+    /// Orleans' own failure detection and call timeout instead of the tests' fast ones: on cores other work also wants, a
+    /// 1-second probe timeout can declare a starved silo dead, and a 5-second call timeout answers 503, in the middle of a run.
+    /// </summary>
+    private static readonly Dictionary<string, string?> ProductionTimeouts = new()
+    {
+        ["Partner__Cluster__Membership__ProbeTimeout"] = "00:00:05",
+        ["Partner__Cluster__Membership__NumMissedProbesLimit"] = "3",
+        ["Orleans__Messaging__ResponseTimeout"] = "00:00:30",
+    };
 
     /// <summary>Node A listens on these too: clients spread over them get more source ports than one address offers.</summary>
     private static readonly string[] ExtraLoopback = ["127.0.0.2", "127.0.0.3", "127.0.0.4"];
@@ -33,9 +49,6 @@ public sealed class LivePush(BenchmarkOptions options, LiveReport report, Cancel
     private CpuSampler sampler = null!;
     private PartnerClient raiser = null!;
 
-    /// <summary>Open files kept free in this process and in node A beyond the connections' sockets (servers, cluster, logs).</summary>
-    private const int FileHeadroom = 500;
-
     /// <summary>Open files the suite needs in this process and in node A: a socket per connection on each side, and headroom.</summary>
     public static ulong FilesNeeded(BenchmarkOptions options) => (ulong)(options.Connections + 10_000);
 
@@ -44,12 +57,17 @@ public sealed class LivePush(BenchmarkOptions options, LiveReport report, Cancel
         var clock = Stopwatch.StartNew();
         report.LoadAtStart = File.ReadAllText("/proc/loadavg").Trim();
         await using var cluster = new ProductionCluster(database, redis);
-        var silos = await Task.WhenAll(cluster.StartSiloAsync(), cluster.StartSiloAsync()).WaitAsync(stop);
+        var silos = await Task.WhenAll(cluster.StartSiloAsync(settings: ProductionTimeouts), cluster.StartSiloAsync(settings: ProductionTimeouts)).WaitAsync(stop);
         var settings = new Dictionary<string, string?>(apiSettings)
         {
             // The idle connections stay open longer than the default 15 minutes of a token (the hub closes them when it expires).
             ["Auth__Jwt__AccessTokenLifetime"] = "02:00:00",
         };
+        foreach (var (key, value) in ProductionTimeouts)
+        {
+            settings[key] = value;
+        }
+
         a = await cluster.StartApiAsync(settings, ExtraLoopback).WaitAsync(stop);
         b = await cluster.StartApiAsync(settings).WaitAsync(stop);
         await a.WaitUntilAsync("/health/ready", HttpStatusCode.OK, Ready, body => body.Contains("2 active silo(s)", StringComparison.Ordinal)).WaitAsync(stop);
@@ -75,6 +93,9 @@ public sealed class LivePush(BenchmarkOptions options, LiveReport report, Cancel
         report.Idle = await MeasureIdleAsync(joiners);
         report.LoadAtEnd = File.ReadAllText("/proc/loadavg").Trim();
         report.Took = clock.Elapsed;
+        var exited = new[] { ("silo 1", silos[0].Process), ("silo 2", silos[1].Process), ("API A", a.Process), ("API B", b.Process) }
+            .Where(p => p.Item2.HasExited).Select(p => p.Item1).ToList();
+        report.Note(exited.Count == 0 ? "All four processes were still running at the end." : $"**Exited during the suite: {string.Join(", ", exited)}.**");
         BenchmarkRunner.NoteServiceLog(report.Note, "API A", a.Process.Output);
         BenchmarkRunner.NoteServiceLog(report.Note, "API B", b.Process.Output);
         BenchmarkRunner.NoteServiceLog(report.Note, "silo 1", silos[0].Process.Output);

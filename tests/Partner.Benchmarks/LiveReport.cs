@@ -93,6 +93,11 @@ public sealed class LiveReport(BenchmarkOptions options, string commandLine)
             md.AppendLine(Invariant($"- {r.Name}: calls {string.Join(", ", r.Calls.Outcomes.Select(o => $"{o.Key} {o.Value:N0}"))}; {r.Extra:N0} alarms raised beyond the calls answered 2xx."));
         }
 
+        if (failed.Count > 0)
+        {
+            md.AppendLine();
+        }
+
         if (Runs.Count >= 2)
         {
             var (across, same) = (Runs[0], Runs[1]);
