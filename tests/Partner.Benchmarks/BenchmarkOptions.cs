@@ -6,12 +6,14 @@ namespace Partner.Benchmarks;
 public sealed record BenchmarkOptions
 {
     public const string Usage = """
-        usage: dotnet run -c Release --project tests/Partner.Benchmarks -- [rooms|reads|random|all] [options]
+        usage: dotnet run -c Release --project tests/Partner.Benchmarks -- [rooms|reads|random|live|all] [options]
           rooms   durable joins over HTTP (many rooms, then hot rooms) and the optimistic-lock baseline on the same MariaDB
           reads   room list reads over HTTP (HttpClient, and wrk when it is on PATH)
           random  random matching: one queue grain in memory (embedded silo in this process), then in production mode
                   the time until a match is readable and durable ticket PUTs over HTTP; writes only its own section of the summary
-          all     rooms, then reads, then random (default)
+          live    live push on 2 silos + 2 API nodes: alarm receipt latency across nodes at a fixed rate, then many idle
+                  WebSocket connections on one API node (memory per connection, push latency); writes only its own section
+          all     rooms, then reads, then random, then live (default)
         options:
           --duration 20s            measured time of each run (s, ms or m suffix)
           --warmup 5s               unmeasured load before each system's first run
@@ -31,6 +33,12 @@ public sealed record BenchmarkOptions
           --pairs 300               random: pairs whose match latency is measured
           --pairs-in-flight 8       random: pairs under way at once (one MEAL cell each, at most 45)
           --enqueue-concurrency 16,64   random: closed-loop workers putting tickets over HTTP
+          --alarm-rate 500          live: alarms per second raised through node B (open loop)
+          --receivers 200           live: users connected to receive them, each owning one room
+          --connections 20000       live: idle WebSocket connections of distinct users on node A
+          --connect-concurrency 64  live: connections being opened at once
+          --idle-alarm-rate 200     live: alarms per second raised to a sample of the idle connections' users
+          --idle-sample 200         live: users of that sample
           --wrk-threads 1           wrk threads (the two cores are shared with the service)
           --no-wrk                  do not use wrk even when it is installed
           --install-wrk             apt-get install wrk when it is missing (root or sudo)
@@ -74,6 +82,18 @@ public sealed record BenchmarkOptions
 
     public IReadOnlyList<int> EnqueueConcurrency { get; init; } = [16, 64];
 
+    public double AlarmRate { get; init; } = 500;
+
+    public int Receivers { get; init; } = 200;
+
+    public int Connections { get; init; } = 20_000;
+
+    public int ConnectConcurrency { get; init; } = 64;
+
+    public double IdleAlarmRate { get; init; } = 200;
+
+    public int IdleSample { get; init; } = 200;
+
     public int WrkThreads { get; init; } = 1;
 
     public bool UseWrk { get; init; } = true;
@@ -90,6 +110,11 @@ public sealed record BenchmarkOptions
 
     public bool RunsRandom => Suite is "random" or "all";
 
+    public bool RunsLive => Suite is "live" or "all";
+
+    /// <summary>Whether a suite on one silo and one API process runs (every suite but live).</summary>
+    public bool RunsSingleNode => RunsRooms || RunsReads || RunsRandom;
+
     /// <summary>Seats a room offers to joiners: the owner holds one.</summary>
     public int Seats => Capacity - 1;
 
@@ -102,7 +127,7 @@ public sealed record BenchmarkOptions
             string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{arg} needs a value.");
             options = arg switch
             {
-                "rooms" or "reads" or "random" or "all" => options with { Suite = arg },
+                "rooms" or "reads" or "random" or "live" or "all" => options with { Suite = arg },
                 "--duration" => options with { Duration = ParseTime(Value()) },
                 "--warmup" => options with { Warmup = ParseTime(Value()) },
                 "--concurrency" => options with { Concurrency = [.. Value().Split(',').Select(v => Positive(v, arg))] },
@@ -120,6 +145,12 @@ public sealed record BenchmarkOptions
                 "--pairs" => options with { Pairs = Positive(Value(), arg) },
                 "--pairs-in-flight" => options with { PairsInFlight = Positive(Value(), arg) },
                 "--enqueue-concurrency" => options with { EnqueueConcurrency = [.. Value().Split(',').Select(v => Positive(v, arg))] },
+                "--alarm-rate" => options with { AlarmRate = Positive(Value(), arg) },
+                "--receivers" => options with { Receivers = Positive(Value(), arg) },
+                "--connections" => options with { Connections = Positive(Value(), arg) },
+                "--connect-concurrency" => options with { ConnectConcurrency = Positive(Value(), arg) },
+                "--idle-alarm-rate" => options with { IdleAlarmRate = Positive(Value(), arg) },
+                "--idle-sample" => options with { IdleSample = Positive(Value(), arg) },
                 "--wrk-threads" => options with { WrkThreads = Positive(Value(), arg) },
                 "--no-wrk" => options with { UseWrk = false },
                 "--install-wrk" => options with { InstallWrk = true },
@@ -137,6 +168,11 @@ public sealed record BenchmarkOptions
         if (options.PairsInFlight > TicketBodies.Of(TicketBodies.Meal).Count)
         {
             throw new ArgumentException($"--pairs-in-flight is at most {TicketBodies.Of(TicketBodies.Meal).Count} (one MEAL cell each).");
+        }
+
+        if (options.IdleSample > options.Connections)
+        {
+            throw new ArgumentException("--idle-sample is at most --connections (the sample is of the connected users).");
         }
 
         return options;

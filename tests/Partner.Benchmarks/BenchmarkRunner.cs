@@ -51,6 +51,13 @@ public static class BenchmarkRunner
             return 2;
         }
 
+        // Raised here so that the API processes inherit it: a connection is an open file on both sides.
+        if (options.RunsLive && !FileLimit.Raise(LivePush.FilesNeeded(options)))
+        {
+            Console.Error.WriteLine($"Warning: the open-file limit is {FileLimit.Of(Environment.ProcessId):N0} and could not be raised to {LivePush.FilesNeeded(options):N0} "
+                + "(hard limit, and no CAP_SYS_RESOURCE): the idle connections are capped to what fits. Run `ulimit -n 200000` as root first to lift it.");
+        }
+
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
@@ -78,7 +85,8 @@ public static class BenchmarkRunner
         {
             Console.WriteLine($"Partner benchmark: {options.Suite}, {options.Duration.TotalSeconds:0} s per run, "
                 + (options.RunsRooms || options.RunsReads ? $"K = {string.Join(", ", options.Concurrency)}" : string.Empty)
-                + (options.RunsRandom ? $" (random: in-memory K = {string.Join(", ", options.QueueConcurrency)}, HTTP K = {string.Join(", ", options.EnqueueConcurrency)})" : string.Empty));
+                + (options.RunsRandom ? $" (random: in-memory K = {string.Join(", ", options.QueueConcurrency)}, HTTP K = {string.Join(", ", options.EnqueueConcurrency)})" : string.Empty)
+                + (options.RunsLive ? $" (live: {options.AlarmRate:N0} alarms/s to {options.Receivers} receivers, {options.Connections:N0} idle connections, open-file limit {FileLimit.Of(Environment.ProcessId):N0})" : string.Empty));
             var clock = Stopwatch.StartNew();
             var startingDatabase = MariaDbServer.StartAsync(stop.Token);
             var startingRedis = RedisServer.StartAsync(persistent: true, stop.Token);
@@ -87,63 +95,42 @@ public static class BenchmarkRunner
             await SetDurabilityAsync(database, options.FlushLogAtTrxCommit, stop.Token);
             Console.WriteLine($"MariaDB on {database.Port}, Redis on {redis.Port} ({clock.Elapsed.TotalSeconds:0.0} s)");
 
-            cluster = new ProductionCluster(database, redis);
-            var silo = await cluster.StartSiloAsync().WaitAsync(stop.Token);
-            var api = await cluster.StartApiAsync(ApiSettings).WaitAsync(stop.Token);
-            await api.WaitUntilAsync("/health/ready", HttpStatusCode.OK, TimeSpan.FromSeconds(60)).WaitAsync(stop.Token);
-            Console.WriteLine($"silo (pid {silo.Process.Pid}) and API (pid {api.Process.Pid}, {api.Http.BaseAddress}) ready ({clock.Elapsed.TotalSeconds:0.0} s)");
-
-            var redisVersion = (await redis.ExecuteAsync("INFO", "server") ?? string.Empty).Split('\n')
-                .FirstOrDefault(l => l.StartsWith("redis_version:", StringComparison.Ordinal))?.Split(':')[1].Trim() ?? "?";
-            report.Machine = await MachineFacts.CollectAsync(database.RootConnectionString, redisVersion, stop.Token);
-            var sampler = new CpuSampler(new Dictionary<string, int>
-            {
-                ["api"] = api.Process.Pid,
-                ["silo"] = silo.Process.Pid,
-                ["mariadb"] = PidFromFile(Path.Combine(database.DataDirectory, "mysqld.pid")),
-                ["redis"] = PidFromFile(Path.Combine(redis.DataDirectory, "redis.pid")),
-                ["bench"] = Environment.ProcessId,
-            });
-            var session = new Session(options, report, sampler, new DatabaseCounters(database.RootConnectionString), stop.Token);
-
-            using var client = new PartnerClient(api.Http.BaseAddress!);
-            var partner = new PartnerJoins(client, options);
-            if (options.RunsRooms)
-            {
-                await RunJoinsAsync(session, partner, database);
-            }
-
-            if (options.RunsReads)
-            {
-                await RunReadsAsync(session, partner, client);
-            }
-
-            if (options.RunsRandom)
-            {
-                await RunRandomAsync(session, client, random);
-            }
-
-            // A random-only run writes just its own section into the summary, keeping the other sections.
             var whole = options.RunsRooms || options.RunsReads;
-            Action<string> note = whole ? report.Note : random.Note;
-            report.GrainStates = await session.Counters.GrainStatesAsync(stop.Token);
-            report.Note($"Load average at the end: {File.ReadAllText("/proc/loadavg").Trim()}; total time {clock.Elapsed.TotalMinutes:0.0} min.");
-            NoteServiceLog(note, "API", api.Process.Output);
-            NoteServiceLog(note, "silo", silo.Process.Output);
+            string? markdown = null;
+            if (options.RunsSingleNode)
+            {
+                cluster = new ProductionCluster(database, redis);
+                markdown = await RunSingleNodeAsync(options, cluster, database, redis, report, random, clock, stop.Token);
 
-            var markdown = whole ? report.ToMarkdown() + (options.RunsRandom ? "\n" + random.ToMarkdown() : string.Empty) : random.ToMarkdown();
+                // The live suite runs on its own deployment (2 silos, 2 API nodes) on the same servers.
+                await cluster.DisposeAsync();
+                cluster = null;
+            }
+
+            string? live = null;
+            if (options.RunsLive)
+            {
+                var liveReport = new LiveReport(options, commandLine);
+                await new LivePush(options, liveReport, stop.Token).RunAsync(database, redis, ApiSettings);
+                live = liveReport.ToMarkdown();
+            }
+
             Console.WriteLine();
-            Console.WriteLine(markdown);
+            Console.WriteLine(markdown + (markdown is not null && live is not null ? "\n" : string.Empty) + live);
             if (options.WriteResults)
             {
                 var path = options.ResultsPath ?? Path.Combine(TestEnvironment.RepoRoot, "tests", "Partner.Benchmarks", "results", "latest.md");
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-                if (!whole)
+                var existing = File.Exists(path) ? await File.ReadAllTextAsync(path, CancellationToken.None) : SummaryFile.Title;
+
+                // The rooms and reads suites rewrite the summary; random and live replace only their own sections.
+                var summary = whole ? markdown! : markdown is null ? existing : RandomMatchReport.Merge(existing, markdown);
+                if ((live ?? (whole ? SummaryFile.Section(existing, LiveReport.Heading) : null)) is { } liveSection)
                 {
-                    markdown = RandomMatchReport.Merge(File.Exists(path) ? await File.ReadAllTextAsync(path, CancellationToken.None) : "# Partner benchmark results\n", markdown);
+                    summary = SummaryFile.Merge(summary, LiveReport.Heading, liveSection);
                 }
 
-                await File.WriteAllTextAsync(path, markdown, CancellationToken.None);
+                await File.WriteAllTextAsync(path, summary, CancellationToken.None);
                 Console.WriteLine($"Summary written to {path}");
             }
 
@@ -184,6 +171,55 @@ public static class BenchmarkRunner
 
             Console.WriteLine("Stopped the API, the silo, MariaDB and Redis.");
         }
+    }
+
+    /// <summary>The suites on one silo and one API process (rooms, reads, random): their summary, or the random section alone.</summary>
+    private static async Task<string> RunSingleNodeAsync(
+        BenchmarkOptions options, ProductionCluster cluster, MariaDbServer database, RedisServer redis, Report report, RandomMatchReport random, Stopwatch clock, CancellationToken stop)
+    {
+        var silo = await cluster.StartSiloAsync().WaitAsync(stop);
+        var api = await cluster.StartApiAsync(ApiSettings).WaitAsync(stop);
+        await api.WaitUntilAsync("/health/ready", HttpStatusCode.OK, TimeSpan.FromSeconds(60)).WaitAsync(stop);
+        Console.WriteLine($"silo (pid {silo.Process.Pid}) and API (pid {api.Process.Pid}, {api.Http.BaseAddress}) ready ({clock.Elapsed.TotalSeconds:0.0} s)");
+
+        var redisVersion = (await redis.ExecuteAsync("INFO", "server") ?? string.Empty).Split('\n')
+            .FirstOrDefault(l => l.StartsWith("redis_version:", StringComparison.Ordinal))?.Split(':')[1].Trim() ?? "?";
+        report.Machine = await MachineFacts.CollectAsync(database.RootConnectionString, redisVersion, stop);
+        var sampler = new CpuSampler(new Dictionary<string, int>
+        {
+            ["api"] = api.Process.Pid,
+            ["silo"] = silo.Process.Pid,
+            ["mariadb"] = PidFromFile(Path.Combine(database.DataDirectory, "mysqld.pid")),
+            ["redis"] = PidFromFile(Path.Combine(redis.DataDirectory, "redis.pid")),
+            ["bench"] = Environment.ProcessId,
+        });
+        var session = new Session(options, report, sampler, new DatabaseCounters(database.RootConnectionString), stop);
+
+        using var client = new PartnerClient(api.Http.BaseAddress!);
+        var partner = new PartnerJoins(client, options);
+        if (options.RunsRooms)
+        {
+            await RunJoinsAsync(session, partner, database);
+        }
+
+        if (options.RunsReads)
+        {
+            await RunReadsAsync(session, partner, client);
+        }
+
+        if (options.RunsRandom)
+        {
+            await RunRandomAsync(session, client, random);
+        }
+
+        var whole = options.RunsRooms || options.RunsReads;
+        Action<string> note = whole ? report.Note : random.Note;
+        report.GrainStates = await session.Counters.GrainStatesAsync(stop);
+        report.Note($"Load average at the end: {File.ReadAllText("/proc/loadavg").Trim()}; total time {clock.Elapsed.TotalMinutes:0.0} min.");
+        NoteServiceLog(note, "API", api.Process.Output);
+        NoteServiceLog(note, "silo", silo.Process.Output);
+
+        return whole ? report.ToMarkdown() + (options.RunsRandom ? "\n" + random.ToMarkdown() : string.Empty) : random.ToMarkdown();
     }
 
     private static async Task RunJoinsAsync(Session session, PartnerJoins partner, MariaDbServer database)
@@ -472,7 +508,7 @@ public static class BenchmarkRunner
         return int.Parse(File.ReadAllText(path).Trim(), CultureInfo.InvariantCulture);
     }
 
-    private static void NoteServiceLog(Action<string> note, string name, string output)
+    internal static void NoteServiceLog(Action<string> note, string name, string output)
     {
         // The console logger writes "warn: Category[id]" and the message on the next, indented line.
         var lines = output.Split('\n');

@@ -107,9 +107,18 @@ public sealed record LatencySummary(double P50, double P95, double P99, double M
             return Empty;
         }
 
-        Array.Sort(stopwatchTicks);
-        double Milliseconds(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
-        double Rank(double p) => Milliseconds(stopwatchTicks[Math.Clamp((int)Math.Ceiling(p * stopwatchTicks.Length) - 1, 0, stopwatchTicks.Length - 1)]);
-        return new LatencySummary(Rank(0.50), Rank(0.95), Rank(0.99), Milliseconds(stopwatchTicks[^1]));
+        return FromMilliseconds([.. stopwatchTicks.Select(ticks => ticks * 1000.0 / Stopwatch.Frequency)]);
+    }
+
+    public static LatencySummary FromMilliseconds(double[] milliseconds)
+    {
+        if (milliseconds.Length == 0)
+        {
+            return Empty;
+        }
+
+        Array.Sort(milliseconds);
+        double Rank(double p) => milliseconds[Math.Clamp((int)Math.Ceiling(p * milliseconds.Length) - 1, 0, milliseconds.Length - 1)];
+        return new LatencySummary(Rank(0.50), Rank(0.95), Rank(0.99), milliseconds[^1]);
     }
 }

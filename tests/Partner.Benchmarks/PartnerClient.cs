@@ -13,14 +13,17 @@ public sealed record BenchUser(string Login, AuthenticationHeaderValue Bearer);
 /// <summary>The answer to a ticket PUT: on 2xx the ticket's status (WAITING, MATCHED) and match id, otherwise the problem code.</summary>
 public readonly record struct TicketAnswer(HttpStatusCode Status, string? TicketStatus, Guid? MatchId, string? Code);
 
-/// <summary>The HTTP calls the benchmark makes on one API node, over one pool of keep-alive connections.</summary>
-public sealed class PartnerClient(Uri baseAddress) : IDisposable
+/// <summary>
+/// The HTTP calls the benchmark makes on one API node, over one pool of keep-alive connections (at most
+/// <paramref name="maxConnections"/>: calls beyond wait for one).
+/// </summary>
+public sealed class PartnerClient(Uri baseAddress, int maxConnections = int.MaxValue) : IDisposable
 {
     private static readonly TimeZoneInfo School = TimeZoneInfo.FindSystemTimeZoneById("Asia/Seoul");
 
     private readonly HttpClient http = new(new SocketsHttpHandler
     {
-        MaxConnectionsPerServer = int.MaxValue,
+        MaxConnectionsPerServer = maxConnections,
         PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
         PooledConnectionIdleTimeout = TimeSpan.FromMinutes(10),
         UseCookies = false,
@@ -98,6 +101,26 @@ public sealed class PartnerClient(Uri baseAddress) : IDisposable
         }
 
         return (response.StatusCode, await ProblemCodeAsync(response, cancellationToken));
+    }
+
+    /// <summary>DELETE participants/me: 204 left, 409 not a participant (or the owner); anything else is an error.</summary>
+    public async ValueTask<HttpStatusCode> LeaveAsync(Guid roomId, BenchUser user, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, $"/api/rooms/{roomId}/participants/me");
+        request.Headers.Authorization = user.Bearer;
+        using var response = await http.SendAsync(request, cancellationToken);
+        return response.StatusCode;
+    }
+
+    /// <summary>The seq of the user's newest alarm (<c>lastSeq</c> of <c>GET /api/alarms</c>): how many the inbox ever raised.</summary>
+    public async Task<long> LastAlarmSeqAsync(BenchUser user, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/alarms?limit=1");
+        request.Headers.Authorization = user.Bearer;
+        using var response = await http.SendAsync(request, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        using var body = response.IsSuccessStatusCode ? JsonDocument.Parse(text) : throw new InvalidOperationException($"GET /api/alarms answered {(int)response.StatusCode}: {text}");
+        return body.RootElement.GetProperty("lastSeq").GetInt64();
     }
 
     /// <summary>PUT /api/random-match/{category}/ticket with a ready JSON body (<c>{"conditions":{…}}</c>).</summary>

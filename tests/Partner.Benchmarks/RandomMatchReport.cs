@@ -61,17 +61,7 @@ public sealed class RandomMatchReport(BenchmarkOptions options, string commandLi
     public void Note(string note) => notes.Add(note);
 
     /// <summary><paramref name="summary"/> with its random-matching section replaced by <paramref name="section"/>, or with it appended.</summary>
-    public static string Merge(string summary, string section)
-    {
-        var start = summary.IndexOf("\n" + Heading, StringComparison.Ordinal);
-        if (start < 0)
-        {
-            return summary.TrimEnd('\n') + "\n\n" + section;
-        }
-
-        var end = summary.IndexOf("\n## ", start + 1 + Heading.Length, StringComparison.Ordinal);
-        return summary[..(start + 1)] + section + (end < 0 ? string.Empty : "\n" + summary[(end + 1)..]);
-    }
+    public static string Merge(string summary, string section) => SummaryFile.Merge(summary, Heading, section);
 
     public string ToMarkdown()
     {

@@ -39,11 +39,16 @@ public sealed class ProductionCluster(MariaDbServer database, RedisServer redis)
         ["Logging__LogLevel__Orleans"] = "Warning",
     };
 
-    /// <summary>Starts a silo; <paramref name="settings"/> (environment variables) come on top of the common ones.</summary>
+    /// <summary>
+    /// Starts a silo; <paramref name="settings"/> (environment variables) come on top of the common ones and of the fast
+    /// failure detection (which they may override).
+    /// </summary>
     public async Task<SiloProcess> StartSiloAsync(int? siloPort = null, int? gatewayPort = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var ports = (Silo: siloPort ?? FreePort.Next(), Gateway: gatewayPort ?? FreePort.Next());
         var environment = CommonEnvironment();
+        environment["Partner__Cluster__Membership__ProbeTimeout"] = "00:00:01";
+        environment["Partner__Cluster__Membership__NumMissedProbesLimit"] = "2";
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             environment[key] = value;
@@ -58,7 +63,11 @@ public sealed class ProductionCluster(MariaDbServer database, RedisServer redis)
         return new SiloProcess(process, ports.Silo, ports.Gateway);
     }
 
-    public async Task<ApiProcess> StartApiAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    /// <summary>
+    /// Starts an API process on one free port of 127.0.0.1, and of each of <paramref name="extraLoopbackAddresses"/>
+    /// (e.g. 127.0.0.2): clients spread over several addresses get more source ports than one address offers.
+    /// </summary>
+    public async Task<ApiProcess> StartApiAsync(IReadOnlyDictionary<string, string?>? settings = null, IReadOnlyList<string>? extraLoopbackAddresses = null)
     {
         var port = FreePort.Next();
         var environment = CommonEnvironment();
@@ -67,7 +76,8 @@ public sealed class ProductionCluster(MariaDbServer database, RedisServer redis)
             environment[key] = value;
         }
 
-        environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+        environment["ASPNETCORE_URLS"] = string.Join(';', new[] { "127.0.0.1" }.Concat(extraLoopbackAddresses ?? [])
+            .Select(address => $"http://{address}:{port.ToString(CultureInfo.InvariantCulture)}"));
         var process = PartnerProcess.Start("api", environment, $"api-{port}");
         processes.Add(process);
         var api = new ApiProcess(process, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(15) });
