@@ -39,16 +39,11 @@ public sealed class ProductionCluster(MariaDbServer database, RedisServer redis)
         ["Logging__LogLevel__Orleans"] = "Warning",
     };
 
-    /// <summary>
-    /// Starts a silo; <paramref name="settings"/> (environment variables) come on top of the common ones and of the fast
-    /// failure detection (which they may override).
-    /// </summary>
+    /// <summary>Starts a silo; <paramref name="settings"/> (environment variables) come on top of the common ones.</summary>
     public async Task<SiloProcess> StartSiloAsync(int? siloPort = null, int? gatewayPort = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var ports = (Silo: siloPort ?? FreePort.Next(), Gateway: gatewayPort ?? FreePort.Next());
         var environment = CommonEnvironment();
-        environment["Partner__Cluster__Membership__ProbeTimeout"] = "00:00:01";
-        environment["Partner__Cluster__Membership__NumMissedProbesLimit"] = "2";
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             environment[key] = value;
