@@ -16,7 +16,7 @@ namespace Partner.Tests.Production;
 /// is missing, no room is over capacity, nobody is in two groups and no compatible pair is left waiting.
 /// </summary>
 [Collection(ProductionCollection.Name)]
-public sealed class Chaos(ProductionServers servers, ITestOutputHelper output) : IAsyncLifetime
+public sealed class Chaos(ProductionServers servers, ITestOutputHelper output)
 {
     private const int Capacity = 6;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
@@ -32,23 +32,14 @@ public sealed class Chaos(ProductionServers servers, ITestOutputHelper output) :
     private SiloProcess[] silos = [];
     private ApiProcess[] apis = [];
 
-    public async Task InitializeAsync()
-    {
-        cluster = new ProductionCluster(servers.Database, servers.Redis);
-        silos = await Task.WhenAll(cluster.StartSiloAsync(), cluster.StartSiloAsync());
-        apis = await Task.WhenAll(cluster.StartApiAsync(OpenApi), cluster.StartApiAsync(OpenApi));
-        await apis[0].WaitUntilAsync("/health/ready", HttpStatusCode.OK, Patience, body => body.Contains("2 active silo(s)", StringComparison.Ordinal));
-    }
-
-    public async Task DisposeAsync() => await cluster.DisposeAsync();
-
     [Fact]
     public async Task ASiloKilledUnderMixedLoad()
     {
+        await using var running = await StartAsync(servers.Database, servers.Redis);
         var load = await MixedLoad.PrepareAsync(apis, users: 40, rooms: 6);
         var victim = await BusiestSiloAsync(load.Rooms);
 
-        var report = await load.RunAsync(fault: () => victim.Process.Kill(), LoadAfterFault);
+        var report = await load.RunAsync(fault: () => Task.Run(victim.Process.Kill), LoadAfterFault);
 
         output.WriteLine(report.Summary("kill -9 of a silo"));
         await CheckInvariantsAsync(load, apis);
@@ -57,12 +48,84 @@ public sealed class Chaos(ProductionServers servers, ITestOutputHelper output) :
     [Fact]
     public async Task AnApiNodeKilledUnderMixedLoad()
     {
+        await using var running = await StartAsync(servers.Database, servers.Redis);
         var load = await MixedLoad.PrepareAsync(apis, users: 40, rooms: 6);
 
-        var report = await load.RunAsync(fault: () => apis[0].Process.Kill(), LoadAfterFault, lost: apis[0]);
+        var report = await load.RunAsync(fault: () => Task.Run(apis[0].Process.Kill), LoadAfterFault, lost: apis[0]);
 
         output.WriteLine(report.Summary("kill -9 of an API node"));
         await CheckInvariantsAsync(load, [apis[1]]);
+    }
+
+    [Fact]
+    public async Task MariaDbRestartedUnderMixedLoad()
+    {
+        await using var database = await MariaDbServer.StartAsync();
+        await using var running = await StartAsync(database, servers.Redis);
+        var load = await MixedLoad.PrepareAsync(apis, users: 40, rooms: 6);
+
+        var report = await load.RunAsync(fault: async () =>
+        {
+            await database.StopAsync();
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            await database.StartAgainAsync();
+        }, LoadAfterFault);
+
+        output.WriteLine(report.Summary("MariaDB stopped for 2 s and restarted"));
+        await CheckInvariantsAsync(load, apis);
+    }
+
+    [Fact]
+    public async Task RedisRestartedUnderMixedLoad()
+    {
+        await using var redis = await RedisServer.StartAsync(persistent: true);
+        await using var running = await StartAsync(servers.Database, redis);
+        var load = await MixedLoad.PrepareAsync(apis, users: 40, rooms: 6);
+
+        var report = await load.RunAsync(fault: async () =>
+        {
+            await redis.StopAsync();
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            await redis.StartAgainAsync();
+        }, LoadAfterFault);
+
+        output.WriteLine(report.Summary("Redis (AOF) stopped for 2 s and restarted"));
+        await CheckInvariantsAsync(load, apis);
+    }
+
+    [Fact]
+    public async Task ASiloPausedPastItsProbesUnderMixedLoad()
+    {
+        await using var running = await StartAsync(servers.Database, servers.Redis);
+        var load = await MixedLoad.PrepareAsync(apis, users: 40, rooms: 6);
+        var victim = await BusiestSiloAsync(load.Rooms);
+
+        // Frozen for longer than two missed 1 s probes: declared dead, then it wakes up and must step aside.
+        var report = await load.RunAsync(fault: async () =>
+        {
+            Signal(victim.Process.Pid, "STOP");
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            Signal(victim.Process.Pid, "CONT");
+        }, LoadAfterFault);
+
+        output.WriteLine(report.Summary("a silo paused (SIGSTOP) for 4 s"));
+        await CheckInvariantsAsync(load, apis);
+    }
+
+    private static void Signal(int pid, string signal)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", $"-{signal} {pid.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    private async Task<ProductionCluster> StartAsync(MariaDbServer database, RedisServer redis)
+    {
+        cluster = new ProductionCluster(database, redis);
+        silos = await Task.WhenAll(cluster.StartSiloAsync(), cluster.StartSiloAsync());
+        apis = await Task.WhenAll(cluster.StartApiAsync(OpenApi), cluster.StartApiAsync(OpenApi));
+        await apis[0].WaitUntilAsync("/health/ready", HttpStatusCode.OK, Patience, body => body.Contains("2 active silo(s)", StringComparison.Ordinal));
+        return cluster;
     }
 
     private async Task<SiloProcess> BusiestSiloAsync(Guid[] rooms)
@@ -154,7 +217,7 @@ public sealed class Chaos(ProductionServers servers, ITestOutputHelper output) :
         /// Runs the load, applies <paramref name="fault"/> once a first round of writes was acknowledged, and goes on for
         /// <paramref name="after"/>; requests then avoid the <paramref name="lost"/> API node, as a load balancer would.
         /// </summary>
-        public async Task<Report> RunAsync(Action fault, TimeSpan after, ApiProcess? lost = null)
+        public async Task<Report> RunAsync(Func<Task> fault, TimeSpan after, ApiProcess? lost = null)
         {
             var clock = Stopwatch.StartNew();
             var stop = new CancellationTokenSource();
@@ -182,20 +245,27 @@ public sealed class Chaos(ProductionServers servers, ITestOutputHelper output) :
             })).ToArray();
 
             await warm.Task.WaitAsync(Patience);
-            fault();
             faultAt = clock.Elapsed;
+            var faulting = fault();
             faulted = true;
+            await faulting;
             await Task.Delay(after);
             stop.Cancel();
             await Task.WhenAll(workers);
 
             var all = answers.ToArray();
             var inFlight = all.Count(a => a.Sent < faultAt && a.Answered > faultAt);
-            var failures = all.Where(a => a.Sent > faultAt && a.Status is 0 or >= 500).Select(a => a.Answered).DefaultIfEmpty(faultAt).Max();
+            // Recovery: the last moment a request sent was refused. (Calls caught in flight end by the response timeout, later.)
+            var failures = all.Where(a => a.Sent > faultAt && a.Status is 0 or >= 500).Select(a => a.Sent).DefaultIfEmpty(faultAt).Max();
+            var longestHang = all.Select(a => a.Answered - a.Sent).Max();
+            var lastFailures = string.Join(", ", all.Where(a => a.Sent > faultAt && a.Status is 0 or >= 500).OrderByDescending(a => a.Answered).Take(3)
+                .Select(a => $"{a.Status} sent {(a.Sent - faultAt).TotalSeconds:F1} s answered {(a.Answered - faultAt).TotalSeconds:F1} s after the fault"));
+            var report = new Report(all.Length, inFlight, failures - faultAt, new Dictionary<string, int>(outcomes), lastFailures);
             Assert.True(inFlight > 0, "requests were in flight when the fault landed");
             Assert.DoesNotContain(all, a => a.Status == 500);
-            Assert.Contains(all, a => a.Sent > failures && a.Status is >= 200 and < 300);
-            return new Report(all.Length, inFlight, failures - faultAt, new Dictionary<string, int>(outcomes));
+            Assert.True(longestHang < TimeSpan.FromSeconds(10), $"a request hung {longestHang.TotalSeconds:F1} s");
+            Assert.True(all.Any(a => a.Sent > failures && a.Status is >= 200 and < 300), $"no success after the last failure: {report.Summary("the fault")}");
+            return report;
         }
 
         public static async Task<JsonElement> GetAsync(ApiProcess api, string path, string token)
@@ -301,10 +371,11 @@ public sealed class Chaos(ProductionServers servers, ITestOutputHelper output) :
         }
     }
 
-    private sealed record Report(int Requests, int InFlightAtFault, TimeSpan Recovery, Dictionary<string, int> ByStatus)
+    private sealed record Report(int Requests, int InFlightAtFault, TimeSpan Recovery, Dictionary<string, int> ByStatus, string LastFailures)
     {
         public string Summary(string fault) =>
-            $"{fault}: {Requests} requests, {InFlightAtFault} in flight at the fault, errors until {Recovery.TotalSeconds:F1} s after it; by status: " +
-            string.Join(", ", ByStatus.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} × {p.Value}"));
+            $"{fault}: {Requests} requests, {InFlightAtFault} in flight at the fault, requests refused until {Recovery.TotalSeconds:F1} s after it; by status: " +
+            string.Join(", ", ByStatus.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} × {p.Value}")) +
+            (LastFailures.Length > 0 ? $"; last failures: {LastFailures}" : "");
     }
 }
