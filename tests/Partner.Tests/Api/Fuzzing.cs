@@ -7,6 +7,7 @@ using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Connections;
@@ -39,7 +40,7 @@ namespace Partner.Tests.Api;
 /// every refusal is problem details, and no token that should be refused is accepted. Seeded
 /// (<c>PARTNER_FUZZ_SEED</c>, printed); every failure is collected and reported at the end.
 /// </summary>
-public sealed class Fuzzing(Fuzzing.Api api, ITestOutputHelper output) : IClassFixture<Fuzzing.Api>
+public sealed partial class Fuzzing(Fuzzing.Api api, ITestOutputHelper output) : IClassFixture<Fuzzing.Api>
 {
     private const string ProblemJson = "application/problem+json";
     private const int Parallelism = 8;
@@ -686,6 +687,11 @@ public sealed class Fuzzing(Fuzzing.Api api, ITestOutputHelper output) : IClassF
             return "a body over the limit not refused with 413";
         }
 
+        if (status is >= 200 and < 300 && request.Body is { } sent && ForbiddenText().IsMatch(Encoding.UTF8.GetString(sent.Bytes)))
+        {
+            return "accepted a string holding NUL or an unpaired surrogate (every text field refuses them)";
+        }
+
         if (status < 400 || outcome.Body.Length == 0)
         {
             return null;
@@ -803,6 +809,10 @@ public sealed class Fuzzing(Fuzzing.Api api, ITestOutputHelper output) : IClassF
     }
 
     private static RawJson Raw(string json) => new(json);
+
+    /// <summary>A JSON escape of NUL, a high surrogate not followed by a low one, or a low surrogate not after a high one.</summary>
+    [GeneratedRegex(@"\\u0000|\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")]
+    private static partial Regex ForbiddenText();
 
     private static string Describe(object? value) => value switch
     {
