@@ -108,9 +108,10 @@ public static class AuthEndpoints
                 var body = await request.ReadFromJsonAsync<RefreshRequest>();
                 return body?.RefreshToken;
             }
-            catch (System.Text.Json.JsonException)
+            catch (System.Text.Json.JsonException ex)
             {
-                throw Errors.Validation("body", "The request body is not valid JSON.");
+                // As for a bound body: the exception handler names the field from the JSON path ("body" when the JSON itself is broken).
+                throw new BadHttpRequestException("The request body is not valid JSON.", ex);
             }
         }
 

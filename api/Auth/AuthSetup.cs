@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authentication.OAuth;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.IdentityModel.Tokens;
+using Partner.Api.Hosting;
 using Partner.Silo.Hosting;
 using Partner.Users;
 using StackExchange.Redis;
@@ -115,8 +116,10 @@ public static class AuthSetup
         }
 
         SessionGate.Remember(http, check);
-        // A withdrawn user's write goes on to the active-user step, which answers 403 user.withdrawn.
-        if (check == AccessCheck.SessionEnded || (check == AccessCheck.Withdrawn && !SessionGate.NeedsFreshCheck(http.Request)))
+        // A withdrawn user's write goes on to the active-user step, which answers 403 user.withdrawn; anywhere else
+        // (reads, logout, the hub's negotiate) withdrawal has ended the session like any revocation.
+        if (check == AccessCheck.SessionEnded
+            || (check == AccessCheck.Withdrawn && !(SessionGate.NeedsFreshCheck(http.Request) && ActiveUserFilter.HasActiveUserStep(http.GetEndpoint()))))
         {
             context.Fail("The session has ended.");
         }

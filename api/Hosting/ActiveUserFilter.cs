@@ -12,6 +12,7 @@ public static class ActiveUserFilter
     public static TBuilder RequireActiveUser<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
         builder
+            .WithMetadata(ActiveUserStep.Instance)
             .RequireAuthorization()
             .RequireRateLimiting(RateLimits.Writes)
             .AddEndpointFilter(async (context, next) =>
@@ -21,4 +22,12 @@ public static class ActiveUserFilter
                 var check = SessionGate.Of(http) ?? await http.RequestServices.GetRequiredService<SessionGate>().CheckAsync(me, fresh: true);
                 return check == AccessCheck.Withdrawn ? throw Errors.UserWithdrawn() : await next(context);
             });
+
+    /// <summary>Whether the endpoint has the active-user step, the one place that answers a withdrawn user 403 <c>user.withdrawn</c>.</summary>
+    public static bool HasActiveUserStep(Endpoint? endpoint) => endpoint?.Metadata.GetMetadata<ActiveUserStep>() is not null;
+
+    private sealed class ActiveUserStep
+    {
+        public static readonly ActiveUserStep Instance = new();
+    }
 }
