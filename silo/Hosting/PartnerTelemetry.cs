@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -35,8 +36,13 @@ public static class PartnerTelemetry
             .AddPartnerMeters()
             .AddPrometheusHttpListener(options =>
             {
-                options.Host = settings.Host;
                 options.Port = port;
+                // The exporter's own Host must parse as a URI host, which rules out HttpListener's "every interface" wildcard.
+                options.ConfigureHttpListener = (_, listener) =>
+                {
+                    listener.Prefixes.Clear();
+                    listener.Prefixes.Add($"http://{settings.Host}:{port.ToString(CultureInfo.InvariantCulture)}/");
+                };
             }));
         return builder;
     }

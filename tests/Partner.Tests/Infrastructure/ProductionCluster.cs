@@ -58,9 +58,9 @@ public sealed class ProductionCluster(MariaDbServer database, RedisServer redis)
         return new SiloProcess(process, ports.Silo, ports.Gateway);
     }
 
-    public async Task<ApiProcess> StartApiAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    public async Task<ApiProcess> StartApiAsync(IReadOnlyDictionary<string, string?>? settings = null, int? httpPort = null)
     {
-        var port = FreePort.Next();
+        var port = httpPort ?? FreePort.Next();
         var environment = CommonEnvironment();
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
