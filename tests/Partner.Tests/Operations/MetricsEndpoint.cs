@@ -33,7 +33,15 @@ public sealed class MetricsEndpoint(MetricsApi api) : IClassFixture<MetricsApi>
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType);
+        // A request is recorded once it has ended, and a scrape is cached briefly: the series shows up on a later scrape.
         var text = await response.Content.ReadAsStringAsync();
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); !text.Contains("\nhttp_server_request_duration_seconds_count{", StringComparison.Ordinal) && DateTime.UtcNow < deadline;)
+        {
+            await Task.Delay(100);
+            text = await http.GetStringAsync(Path);
+        }
+
+
         Assert.Contains("\nhttp_server_request_duration_seconds_count{", text);
         Assert.Contains("\ndotnet_process_cpu_count", text);
         Assert.Contains("\norleans_catalog_activations", text);
