@@ -16,6 +16,7 @@ public static class SiloProgram
         // A standalone silo exists for production; the embedded default lives inside the API.
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = [new(PartnerModes.Key, nameof(PartnerMode.Production))] });
         builder.AddPartnerSilo();
+        builder.AddPartnerSiloMetrics();
 
         using var host = builder.Build();
         if (args is ["migrate", ..])

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication.OAuth;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.IdentityModel.Tokens;
 using Partner.Api.Hosting;
+using Partner.Api.Operations;
 using Partner.Silo.Hosting;
 using Partner.Users;
 using StackExchange.Redis;
@@ -56,7 +57,7 @@ public static class AuthSetup
                 };
                 options.Events = new JwtBearerEvents
                 {
-                    OnMessageReceived = ReadHubTokenFromQuery,
+                    OnMessageReceived = ReadBrowserToken,
                     OnTokenValidated = CheckSessionAsync,
                     OnAuthenticationFailed = RethrowFailedSessionCheck,
                     OnChallenge = DescribeFailureWithoutDetails,
@@ -82,13 +83,20 @@ public static class AuthSetup
         return builder;
     }
 
-    /// <summary>Browsers cannot set headers on WebSocket and SSE requests: SignalR sends the token in the query.</summary>
-    private static Task ReadHubTokenFromQuery(MessageReceivedContext context)
+    /// <summary>
+    /// Browsers cannot set headers on WebSocket and SSE requests: SignalR sends the token in the query. Nor on a page
+    /// navigation: the dashboard's pages carry it in their own cookie.
+    /// </summary>
+    private static Task ReadBrowserToken(MessageReceivedContext context)
     {
         if (context.HttpContext.Request.Path.StartsWithSegments("/hubs")
             && context.Request.Query["access_token"] is [{ Length: > 0 } token])
         {
             context.Token = token;
+        }
+        else if (DashboardEndpoints.TokenFromCookie(context.Request) is { } cookieToken)
+        {
+            context.Token = cookieToken;
         }
 
         return Task.CompletedTask;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Dashboard;
 using Partner.Silo.Hosting;
 
 namespace Partner.Api.Hosting;
@@ -24,6 +25,7 @@ public static class PartnerOrleansHosting
         builder.UseOrleansClient(client =>
         {
             client.UseConnectionRetryFilter<ClusterConnectionRetry>();
+            client.AddDashboard();
             PartnerStreamProvider.AddStartChecks(client.Services, builder.Configuration, silo: false);
         });
         return builder;

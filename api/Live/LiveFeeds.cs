@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
 using Orleans.Streams;
 using Partner.Api.Alarms;
+using Partner.Api.Operations;
 using Partner.Api.RandomMatch;
 using Partner.Api.Rooms;
 using Partner.Alarms;
@@ -20,8 +21,10 @@ public sealed partial class LiveFeeds(
     IClusterClient cluster,
     IGrainFactory grains,
     IHubContext<PartnerHub, IPartnerClient> hub,
+    ApiMetrics metrics,
     ILogger<LiveFeeds> logger)
 {
+    private readonly ApiMetrics metrics = metrics;
     private readonly IGrainFactory grains = grains;
     private readonly IHubContext<PartnerHub, IPartnerClient> hub = hub;
     private readonly ILogger<LiveFeeds> logger = logger;
@@ -35,6 +38,7 @@ public sealed partial class LiveFeeds(
     public async Task ConnectAsync(HubCallerContext context, Guid userId)
     {
         connections[context.ConnectionId] = new Connection(context, userId);
+        metrics.HubConnected();
         await hub.Groups.AddToGroupAsync(context.ConnectionId, UserGroup(userId));
         UserFeed feed;
         lock (gate)
@@ -74,6 +78,8 @@ public sealed partial class LiveFeeds(
         {
             return;
         }
+
+        metrics.HubDisconnected();
 
         var ended = new List<Task>();
         lock (gate)
@@ -330,6 +336,7 @@ public sealed partial class LiveFeeds(
         private async Task SendAsync(Alarm alarm)
         {
             await owner.hub.Clients.Group(UserGroup(userId)).alarm(AlarmDto.From(alarm));
+            owner.metrics.AlarmPushed();
             lastPushed = alarm.Seq;
         }
     }

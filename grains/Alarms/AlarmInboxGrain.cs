@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Storage;
+using Partner.Operations;
 using Partner.Streams;
 
 namespace Partner.Alarms;
@@ -14,7 +15,8 @@ namespace Partner.Alarms;
 public sealed partial class AlarmInboxGrain(
     [PersistentState("inbox")] IPersistentState<AlarmInboxState> state,
     TimeProvider clock,
-    ILogger<AlarmInboxGrain> logger) : Grain, IAlarmInboxGrain
+    ILogger<AlarmInboxGrain> logger,
+    GrainMetrics metrics) : Grain, IAlarmInboxGrain
 {
     /// <summary>Alarms kept per user; older ones are no longer listed.</summary>
     internal const int Capacity = 500;
@@ -96,6 +98,7 @@ public sealed partial class AlarmInboxGrain(
         lastSeq = entry.Seq;
         state.State.LastSeq = lastSeq;
         await state.WriteOrRefuseAsync(this);
+        metrics.AlarmRaised(entry.Draft.Type);
         LogRaised(logger, UserId, entry.Draft.Type, entry.Seq);
         await this.PublishAsync(PartnerStreams.User(UserId), UserPush.Of(View(entry)), logger);
         await DropOldPagesAsync();

@@ -7,6 +7,7 @@ using Orleans.Storage;
 using Partner.Alarms;
 using Partner.Catalog;
 using Partner.Matches;
+using Partner.Operations;
 
 namespace Partner.RandomMatch;
 
@@ -38,6 +39,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     private readonly RandomMatchOptions options;
     private readonly TimeProvider clock;
     private readonly ILogger<RandomMatchQueueGrain> logger;
+    private readonly GrainMetrics metrics;
 
     /// <summary>Effects not started yet, oldest first; at most <see cref="RandomMatchOptions.MaxEffectsInFlight"/> run at once.</summary>
     private Queue<PendingEffect> effects = new();
@@ -66,9 +68,11 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         CategoryCatalog catalog,
         IOptions<RandomMatchOptions> options,
         [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
-        ILogger<RandomMatchQueueGrain> logger)
+        ILogger<RandomMatchQueueGrain> logger,
+        GrainMetrics metrics)
     {
         this.state = state;
+        this.metrics = metrics;
         this.catalog = catalog;
         this.options = options.Value;
         this.clock = clock;
@@ -149,6 +153,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         }
 
         await AppendAsync(events);
+        metrics.TicketEvents(Key, events);
         foreach (var effect in pending)
         {
             AddEffect(effect, segment);
@@ -207,7 +212,9 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
             throw Errors.NotFound("A waiting ticket");
         }
 
-        await AppendAsync([new TicketCancelled(ticket.Seq, now)]);
+        TicketCancelled cancelled = new(ticket.Seq, now);
+        await AppendAsync([cancelled]);
+        metrics.TicketEvents(Key, [cancelled]);
         book.EndWaiting(ticket, TicketStatus.Cancelled, null, now);
         AfterChange();
         // The user's other devices learn it was cancelled.
@@ -238,6 +245,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
             try
             {
                 var segment = await AppendAsync([expired]);
+                metrics.TicketEvents(Key, [expired]);
                 End(expired);
                 AddEffect(expired, segment);
                 LogExpired(logger, Key, due.Count);

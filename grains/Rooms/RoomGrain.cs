@@ -5,6 +5,7 @@ using Partner.Alarms;
 using Partner.Catalog;
 using Orleans.Serialization;
 using Partner.Matches;
+using Partner.Operations;
 using Partner.Streams;
 
 namespace Partner.Rooms;
@@ -29,6 +30,7 @@ public sealed partial class RoomGrain : Grain, IRoomGrain, IRemindable
     private readonly TimeProvider clock;
     private readonly ILogger<RoomGrain> logger;
     private readonly AlarmOutbox outbox;
+    private readonly GrainMetrics metrics;
     private readonly DeepCopier<RoomState> copier;
     private RoomState durable = new();
     private IGrainTimer? listingRetry;
@@ -40,8 +42,10 @@ public sealed partial class RoomGrain : Grain, IRoomGrain, IRemindable
         CategoryCatalog catalog,
         SchoolCalendar calendar,
         TimeProvider clock,
-        ILogger<RoomGrain> logger)
+        ILogger<RoomGrain> logger,
+        GrainMetrics metrics)
     {
+        this.metrics = metrics;
         this.state = state;
         this.catalog = catalog;
         this.calendar = calendar;
@@ -109,6 +113,7 @@ public sealed partial class RoomGrain : Grain, IRoomGrain, IRemindable
         Room.Lifecycle = RoomLifecycle.Open;
         Room.CreatedAt = now;
         await SaveAsync();
+        metrics.RoomCreated(Room.Category);
         LogCreated(logger, RoomId, Room.Category, Room.Date);
         try
         {
@@ -208,6 +213,25 @@ public sealed partial class RoomGrain : Grain, IRoomGrain, IRemindable
 
     public async Task<JoinResult> Join(Actor user)
     {
+        try
+        {
+            var result = await JoinOnce(user);
+            if (result.Joined)
+            {
+                metrics.JoinAccepted(Room.Category);
+            }
+
+            return result;
+        }
+        catch (DomainException refused)
+        {
+            metrics.JoinRefused(refused.Code);
+            throw;
+        }
+    }
+
+    private async Task<JoinResult> JoinOnce(Actor user)
+    {
         EnsureVisible();
         if (Room.Has(user.UserId))
         {
@@ -271,6 +295,7 @@ public sealed partial class RoomGrain : Grain, IRoomGrain, IRemindable
             Room.Lifecycle = RoomLifecycle.Completed;
             Room.MatchId = RoomId;
             await SaveAsync();
+            metrics.RoomCompleted(Room.Category);
             await Day(Room.Category, Room.Date).Upsert(Listing(Room));
         }
 

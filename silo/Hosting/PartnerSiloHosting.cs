@@ -4,10 +4,12 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Partner.Streams;
 using Orleans.Storage;
 using Partner.Catalog;
 using Partner.Idempotency;
+using Partner.Operations;
 using Partner.RandomMatch;
 using Partner.Rooms;
 using Partner.Users;
@@ -56,6 +58,8 @@ public static class PartnerSiloHosting
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddKeyedSingleton<TimeProvider>(DomainClock.Key, (provider, _) => provider.GetRequiredService<TimeProvider>());
         services.AddSingleton<DatabaseMigrator>();
+        services.AddMetrics();
+        services.AddSingleton<GrainMetrics>();
         services.AddSingleton(new SiloModeInfo(mode));
         builder.AddPartnerSlack();
 
@@ -75,6 +79,7 @@ public static class PartnerSiloHosting
             PartnerStreamProvider.AddStartChecks(silo.Services, builder.Configuration, silo: true);
             OutageTranslatingStorage.WrapAll(silo.Services);
             OutageTranslatingReminders.Wrap(silo.Services);
+            silo.AddDashboard();
         });
 
         return builder;

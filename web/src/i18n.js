@@ -16,7 +16,7 @@ const text = {
     review: 'Review', reviewed: 'You reviewed this match.', absent: 'Absent', send: 'Send', score: 'Activity score', email: 'E-mail',
     changeEmail: 'Change e-mail', saved: 'Saved.', withdraw: 'Withdraw', withdrawConfirm: 'Withdrawing ends your account: you leave your open rooms and queues. Continue?',
     withdrawYes: 'Yes, withdraw', nickname: 'Nickname', method: 'Method', live: 'Live', offline: 'Reconnecting…', error: 'Something went wrong.',
-    notFound: 'Not found.', mainNav: 'Main', signInFailed: 'Sign-in failed', skip: 'Skip to content', errorsAbove: 'Please fix the fields marked below.', room: 'Room', edited: 'edited',
+    notFound: 'Not found.', mainNav: 'Main', signInFailed: 'Sign-in failed', skip: 'Skip to content', errorsAbove: 'Please fix the fields marked below.', room: 'Room', edited: 'edited', dashboard: 'Orleans dashboard',
   },
   ko: {
     appName: '파트너', language: '언어', rooms: '방 목록', random: '랜덤 매칭', matches: '내 매칭', profile: '프로필',
@@ -34,7 +34,7 @@ const text = {
     review: '리뷰', reviewed: '이 매칭을 리뷰했습니다.', absent: '불참', send: '보내기', score: '활동 점수', email: '이메일',
     changeEmail: '이메일 변경', saved: '저장했습니다.', withdraw: '탈퇴', withdrawConfirm: '탈퇴하면 계정이 종료되고 참여 중인 방과 대기열에서 나갑니다. 계속할까요?',
     withdrawYes: '네, 탈퇴합니다', nickname: '닉네임', method: '방식', live: '실시간', offline: '다시 연결 중…', error: '문제가 발생했습니다.',
-    notFound: '찾을 수 없습니다.', mainNav: '주 메뉴', signInFailed: '로그인 실패', skip: '본문으로 건너뛰기', errorsAbove: '아래 표시된 항목을 고쳐 주세요.', room: '방', edited: '수정됨',
+    notFound: '찾을 수 없습니다.', mainNav: '주 메뉴', signInFailed: '로그인 실패', skip: '본문으로 건너뛰기', errorsAbove: '아래 표시된 항목을 고쳐 주세요.', room: '방', edited: '수정됨', dashboard: 'Orleans 대시보드',
   },
 };
 

@@ -124,6 +124,10 @@ export function Profile({ me, setMe }) {
     setSaved(false);
     try { setMe(await api('PATCH', '/api/users/me', { email })); setErrors({}); setSaved(true); } catch (err) { setErrors(problemErrors(err)); }
   };
+  // A page navigation cannot carry the bearer header: the API first sets a cookie scoped to /dashboard.
+  const openDashboard = async () => {
+    try { await api('POST', '/api/operations/dashboard-cookie'); location.assign('/dashboard/'); } catch (err) { setError(err); }
+  };
   const withdraw = async () => {
     try { await api('DELETE', '/api/users/me'); await signOut(); navigate('/'); } catch (err) { setError(err); }
   };
@@ -135,6 +139,7 @@ export function Profile({ me, setMe }) {
         <dt>{t('nickname')}</dt><dd>{me.nickname}</dd>
         <dt>{t('score')}</dt><dd class="score">{score ?? '…'}</dd>
       </dl>
+      {me.roles?.includes('ADMIN') && <p><button type="button" onClick={openDashboard}>{t('dashboard')}</button></p>}
       <form class="stack" onSubmit={save}>
         <label for="email">{t('email')}</label>
         <input {...fieldProps('email', errors)} type="email" value={email} onInput={(e) => setEmail(e.currentTarget.value)} />

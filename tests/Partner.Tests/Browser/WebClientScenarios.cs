@@ -260,4 +260,18 @@ public sealed class WebClientScenarios(BrowserHost host)
             await Task.Delay(100);
         }
     }
+
+    [Fact]
+    public Task AnAdminOpensTheOrleansDashboardFromTheProfile() => host.RunAsync(nameof(AnAdminOpensTheOrleansDashboardFromTheProfile), async scenario =>
+    {
+        var page = await scenario.SignInAsync(PartnerApiFactory.AdminLogins[0]);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Profile" }).ClickAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Orleans dashboard" }).ClickAsync();
+
+        await Expect(page).ToHaveURLAsync(new Regex("/dashboard/$"));
+        await Expect(page.GetByText("Active Silos").First).ToBeVisibleAsync();
+        var cookies = await page.Context.CookiesAsync([host.BaseUrl + "/dashboard/"]);
+        Assert.Contains(cookies, c => c.Name == "partner_dashboard" && c.HttpOnly && c.Path == "/dashboard");
+    });
 }

@@ -59,12 +59,13 @@ public sealed class ProductionCluster(MariaDbServer database, RedisServer redis)
     }
 
     /// <summary>
-    /// Starts an API process on one free port of 127.0.0.1, and of each of <paramref name="extraLoopbackAddresses"/>
-    /// (e.g. 127.0.0.2): clients spread over several addresses get more source ports than one address offers.
+    /// Starts an API process on one port (<paramref name="httpPort"/>, or a free one) of 127.0.0.1, and of each of
+    /// <paramref name="extraLoopbackAddresses"/> (e.g. 127.0.0.2): clients spread over several addresses get more
+    /// source ports than one address offers.
     /// </summary>
-    public async Task<ApiProcess> StartApiAsync(IReadOnlyDictionary<string, string?>? settings = null, IReadOnlyList<string>? extraLoopbackAddresses = null)
+    public async Task<ApiProcess> StartApiAsync(IReadOnlyDictionary<string, string?>? settings = null, IReadOnlyList<string>? extraLoopbackAddresses = null, int? httpPort = null)
     {
-        var port = FreePort.Next();
+        var port = httpPort ?? FreePort.Next();
         var environment = CommonEnvironment();
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -1,0 +1,32 @@
+namespace Partner.Operations;
+
+/// <summary>
+/// The names of Partner's own metrics, in one place: the meter, its instruments and their tags. Prometheus
+/// shows a counter <c>partner.rooms.created</c> as <c>partner_rooms_created_total</c>; these names are a
+/// contract with dashboards and alerts, so never rename one.
+/// </summary>
+public static class PartnerInstruments
+{
+    public const string MeterName = "Partner";
+
+    public const string RoomsCreated = "partner.rooms.created";
+    public const string RoomsCompleted = "partner.rooms.completed";
+    public const string JoinsAccepted = "partner.room_joins.accepted";
+    public const string JoinsRefused = "partner.room_joins.refused";
+    public const string TicketsEnqueued = "partner.tickets.enqueued";
+    public const string TicketsMatched = "partner.tickets.matched";
+    public const string TicketsExpired = "partner.tickets.expired";
+    public const string TicketsCancelled = "partner.tickets.cancelled";
+    public const string AlarmsRaised = "partner.alarms.raised";
+    public const string AlarmsPushed = "partner.alarms.pushed";
+    public const string HubConnections = "partner.hub.connections";
+
+    /// <summary>Tag: the catalog category of a room or ticket.</summary>
+    public const string Category = "category";
+
+    /// <summary>Tag: the error code that refused a join (<c>room.full</c>, <c>room.completed</c>, <c>not-found</c>).</summary>
+    public const string Reason = "reason";
+
+    /// <summary>Tag: the alarm type (<c>ROOM_JOINED</c>, …).</summary>
+    public const string AlarmType = "type";
+}
