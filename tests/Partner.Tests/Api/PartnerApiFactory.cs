@@ -34,6 +34,9 @@ public sealed class PartnerApiFactory : WebApplicationFactory<Program>
         // Every test client shares one remote address here; rate-limit tests set their own limits.
         builder.UseSetting("Partner:RateLimits:Auth:PermitLimit", "1000000");
         builder.UseSetting("Partner:RateLimits:Writes:PermitLimit", "1000000");
+        // Load tests send thousands of requests at once to one in-process node; the overload test sets its own limit.
+        builder.UseSetting("Partner:Overload:MaxConcurrentRequests", "100000");
+        builder.UseSetting("Partner:Overload:QueueLimit", "100000");
         for (var i = 0; i < AdminLogins.Length; i++)
         {
             builder.UseSetting($"Partner:Admins:{i}", AdminLogins[i]);
