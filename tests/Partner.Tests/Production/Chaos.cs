@@ -37,7 +37,7 @@ public sealed class Chaos(ProductionServers servers, ITestOutputHelper output)
     {
         await using var running = await StartAsync(servers.Database, servers.Redis);
         var load = await MixedLoad.PrepareAsync(apis, users: 40, rooms: 6);
-        var victim = await BusiestSiloAsync(load.Rooms);
+        var (victim, _) = await RoomHosts.BusiestSiloAsync(cluster, silos, load.Rooms);
 
         var report = await load.RunAsync(fault: () => Task.Run(victim.Process.Kill), LoadAfterFault);
 
@@ -98,7 +98,7 @@ public sealed class Chaos(ProductionServers servers, ITestOutputHelper output)
     {
         await using var running = await StartAsync(servers.Database, servers.Redis);
         var load = await MixedLoad.PrepareAsync(apis, users: 40, rooms: 6);
-        var victim = await BusiestSiloAsync(load.Rooms);
+        var (victim, _) = await RoomHosts.BusiestSiloAsync(cluster, silos, load.Rooms);
 
         // Frozen for longer than two missed 1 s probes: declared dead, then it wakes up and must step aside.
         var report = await load.RunAsync(fault: async () =>
@@ -126,17 +126,6 @@ public sealed class Chaos(ProductionServers servers, ITestOutputHelper output)
         apis = await Task.WhenAll(cluster.StartApiAsync(OpenApi), cluster.StartApiAsync(OpenApi));
         await apis[0].WaitUntilAsync("/health/ready", HttpStatusCode.OK, Patience, body => body.Contains("2 active silo(s)", StringComparison.Ordinal));
         return cluster;
-    }
-
-    private async Task<SiloProcess> BusiestSiloAsync(Guid[] rooms)
-    {
-        using var client = await cluster.ConnectClientAsync();
-        var grains = client.Services.GetRequiredService<IGrainFactory>();
-        var management = grains.GetGrain<IManagementGrain>(0);
-        var hosts = await Task.WhenAll(rooms.Select(async room => (await management.GetActivationAddress(grains.GetGrain<Partner.Rooms.IRoomGrain>(room)))?.ToString()));
-        var busiest = silos.MaxBy(silo => hosts.Count(silo.Hosts))!;
-        Assert.True(hosts.Count(busiest.Hosts) > 0, "the killed silo hosts some of the rooms");
-        return busiest;
     }
 
     private async Task CheckInvariantsAsync(MixedLoad load, ApiProcess[] alive)

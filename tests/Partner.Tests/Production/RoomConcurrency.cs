@@ -68,7 +68,7 @@ public sealed class RoomConcurrency(ProductionServers servers, ITestOutputHelper
 
         // The silo hosting the most rooms dies once a quarter of the 90 seats are taken; the second half of the users
         // joins after the kill. Joins still unanswered at the kill prove it landed mid-work.
-        var (victim, victimRooms) = await BusiestSiloAsync(cluster, silos, rooms);
+        var (victim, victimRooms) = await RoomHosts.BusiestSiloAsync(cluster, silos, rooms);
         var acknowledged = new ConcurrentBag<(Guid Room, string Nickname)>();
         var quarterAcknowledged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var killed = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -122,19 +122,6 @@ public sealed class RoomConcurrency(ProductionServers servers, ITestOutputHelper
             }
         }
 
-    }
-
-    /// <summary>The silo that hosts the most of <paramref name="rooms"/> (at least one), and those rooms.</summary>
-    private static async Task<(SiloProcess Silo, Guid[] Rooms)> BusiestSiloAsync(ProductionCluster cluster, SiloProcess[] silos, Guid[] rooms)
-    {
-        using var client = await cluster.ConnectClientAsync();
-        var grains = client.Services.GetRequiredService<IGrainFactory>();
-        var management = grains.GetGrain<IManagementGrain>(0);
-        var hosts = await Task.WhenAll(rooms.Select(async room => (await management.GetActivationAddress(grains.GetGrain<Partner.Rooms.IRoomGrain>(room)))?.ToString()));
-        var busiest = silos.MaxBy(silo => hosts.Count(silo.Hosts))!;
-        Guid[] hosted = [.. rooms.Where((_, i) => busiest.Hosts(hosts[i]))];
-        Assert.NotEmpty(hosted);
-        return (busiest, hosted);
     }
 
     [Fact]
