@@ -35,7 +35,7 @@ done
 # Slow test classes (wall time from first start to last end of their tests), so regressions show.
 if command -v python3 >/dev/null 2>&1 && compgen -G "$results/*.trx" >/dev/null; then
   python3 - "$results"/*.trx <<'PY' || true
-import re, sys
+import html, re, sys
 from datetime import datetime
 spans = {}
 for path in sys.argv[1:]:
@@ -50,6 +50,16 @@ if slow:
     print("Slow test classes (>= 10 s):")
     for seconds, cls in reversed(slow):
         print(f"  {seconds:7.1f} s  {cls}")
+failures = []
+for path in sys.argv[1:]:
+    text = open(path, encoding="utf-8").read()
+    for m in re.finditer(r'<UnitTestResult [^>]*testName="([^"]*)"[^>]*outcome="Failed"[^>]*>(.*?)</UnitTestResult>', text, re.S):
+        message = re.search(r'<Message>(.*?)</Message>', m.group(2), re.S)
+        first = html.unescape(message.group(1)).strip().splitlines()[0][:300] if message else ""
+        failures.append(f"  {html.unescape(m.group(1))}: {first}")
+if failures:
+    print("Failed tests:")
+    print("\n".join(failures))
 PY
 fi
 echo "${passed} passed, ${failed} failed"

@@ -74,9 +74,17 @@ public sealed record TicketRequest(Dictionary<string, string[]?>? Conditions)
 }
 
 public sealed record TicketDto(
-    string Category, IReadOnlyDictionary<string, ImmutableArray<string>> Conditions, TicketStatus Status, DateTimeOffset EnqueuedAt, DateTimeOffset ExpiresAt, Guid? MatchId)
+    string Category,
+    IReadOnlyDictionary<string, ImmutableArray<string>> Conditions,
+    TicketStatus Status,
+    DateTimeOffset EnqueuedAt,
+    DateTimeOffset ExpiresAt,
+    Guid? MatchId,
+    int? CompatibleWaiting,
+    int? EstimatedWaitSeconds)
 {
-    public static TicketDto From(TicketView t) => new(t.Category, t.Conditions, t.Status, t.EnqueuedAt, t.ExpiresAt, t.MatchId);
+    public static TicketDto From(TicketView t) =>
+        new(t.Category, t.Conditions, t.Status, t.EnqueuedAt, t.ExpiresAt, t.MatchId, t.CompatibleWaiting, t.EstimatedWaitSeconds);
 }
 
 public sealed record QueueDto(string Category, int WaitingCount, TicketDto? Ticket);

@@ -13,7 +13,11 @@ public enum TicketStatus
     Cancelled,
 }
 
-/// <summary>A user's ticket in one category's queue, as the user sees it.</summary>
+/// <summary>
+/// A user's ticket in one category's queue, as the user sees it. A waiting ticket also says how many other waiting
+/// tickets could be grouped with it (<paramref name="CompatibleWaiting"/>) and, when the queue's recent arrivals say
+/// enough, in how many seconds its group is expected (<paramref name="EstimatedWaitSeconds"/>).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("partner.ticket-view")]
 public sealed record TicketView(
     [property: Id(0)] string Category,
@@ -21,7 +25,9 @@ public sealed record TicketView(
     [property: Id(2)] TicketStatus Status,
     [property: Id(3)] DateTimeOffset EnqueuedAt,
     [property: Id(4)] DateTimeOffset ExpiresAt,
-    [property: Id(5)] Guid? MatchId);
+    [property: Id(5)] Guid? MatchId,
+    [property: Id(6)] int? CompatibleWaiting = null,
+    [property: Id(7)] int? EstimatedWaitSeconds = null);
 
 /// <summary>The ticket after an enqueue, and whether this call created it (false: the same conditions were already waiting).</summary>
 [GenerateSerializer, Immutable, Alias("partner.ticket-result")]

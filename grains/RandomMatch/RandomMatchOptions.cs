@@ -27,6 +27,17 @@ public sealed class RandomMatchOptions
     [Range(1, 1024)]
     public int MaxEffectsInFlight { get; set; } = 8;
 
+    /// <summary>Whether waiting tickets carry <c>compatibleWaiting</c> and <c>estimatedWaitSeconds</c>, and their owners are told when those change.</summary>
+    public bool WaitInsight { get; set; } = true;
+
+    /// <summary>How far back arrivals weigh in a wait estimate (the time constant of their decay).</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    public TimeSpan ArrivalWindow { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How often owners whose wait figures changed are told (<c>ticketUpdated</c>): at most once per ticket per period.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan WaitUpdatePeriod { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long the oldest pending effect may wait before new tickets wait for effects to catch up (back-pressure under overload).</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan MaxEffectLag { get; set; } = TimeSpan.FromSeconds(2);

@@ -47,6 +47,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     private CategoryDefinition? category;
     private RandomMatcher matcher = null!;
     private TicketBook book = null!;
+    private TicketWaits? waits;
     private SegmentedLog<QueueEvent> journal = null!;
     private long nextSeq;
     private long settledBelow;
@@ -92,6 +93,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         backPressure = new EffectBackPressure(options.MaxEffectLag, Environment.TickCount64);
         matcher = new RandomMatcher(definition);
         book = new TicketBook(definition.Name, matcher, options.FinishedTicketRetention, clock);
+        waits = options.WaitInsight ? new TicketWaits(matcher, options.ArrivalWindow) : null;
         journal = new SegmentedLog<QueueEvent>(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageName), JournalKind, definition.Name, options.SegmentEvents);
         nextSeq = state.State.NextSeq;
         var stored = await journal.ReadFromAsync(state.State.Head);
@@ -107,6 +109,10 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         reminderOn = await this.GetReminder(WakeReminder) is not null;
         LogRecovered(logger, Key, book.WaitingCount, EffectsOutstanding, stored.Count);
         AfterChange();
+        if (waits is not null)
+        {
+            this.RegisterGrainTimer(TellChangedWaitsAsync, new GrainTimerCreationOptions(options.WaitUpdatePeriod, options.WaitUpdatePeriod));
+        }
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -176,23 +182,24 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         // The ticket a key created holds that request's conditions, normalized: they are what the key was used with.
         if (requestId is not null && book.Answered(user.UserId, requestId, now) is { } answered)
         {
-            return matcher.SameConditions(answered.Conditions, chosen) ? new TicketResult(false, answered) : throw Errors.IdempotencyKeyReused();
+            return matcher.SameConditions(answered.Conditions, chosen) ? new TicketResult(false, WithWait(answered, user.UserId, now)) : throw Errors.IdempotencyKeyReused();
         }
 
         if (book.TryGetWaiting(user.UserId, out var current))
         {
             return RandomMatcher.SameConditions(current, matcher.Masks(chosen))
-                ? new TicketResult(false, book.View(current, TicketStatus.Waiting, null))
+                ? new TicketResult(false, WithWait(book.View(current, TicketStatus.Waiting, null), user.UserId, now))
                 : throw Errors.RandomMatchAlreadyWaiting();
         }
 
         var ticket = matcher.Ticket(nextSeq++, user.UserId, user.Nickname, chosen, now, now + options.TicketLifetime, requestId);
         ticket.Home = segment;
         events.Add(TicketBook.Enqueued(ticket));
+        waits?.Arrived(ticket);
         if (matcher.FindGroup(ticket) is not { } group)
         {
             book.AddWaiting(ticket, toMatcher: true);
-            return new TicketResult(true, book.View(ticket, TicketStatus.Waiting, null));
+            return new TicketResult(true, WithWait(book.View(ticket, TicketStatus.Waiting, null), user.UserId, now));
         }
 
         var matched = Matched(group, now);
@@ -225,8 +232,30 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     public Task<QueueView> Get(Guid? viewer)
     {
         var definition = EnsureUsable();
-        var ticket = viewer is { } id ? book.ViewOf(id, clock.GetUtcNow()) : null;
+        var now = clock.GetUtcNow();
+        var ticket = viewer is { } id ? WithWait(book.ViewOf(id, now), id, now) : null;
         return Task.FromResult(new QueueView(definition.Name, book.WaitingCount, ticket));
+    }
+
+    /// <summary>A waiting ticket's view with its wait figures (when wait insight is on).</summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(view))]
+    private TicketView? WithWait(TicketView? view, Guid userId, DateTimeOffset now) =>
+        view is { Status: TicketStatus.Waiting } && waits is not null && book.TryGetWaiting(userId, out var ticket) ? waits.Describe(view, ticket, now) : view;
+
+    /// <summary>Tells each owner whose wait figures changed (at most once per <see cref="RandomMatchOptions.WaitUpdatePeriod"/>).</summary>
+    private async Task TellChangedWaitsAsync(CancellationToken cancellationToken)
+    {
+        if (broken || waits is null)
+        {
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        var changed = waits.Changed(book.Waiting, now);
+        await Task.WhenAll(changed.Select(c => this.PublishAsync(
+            PartnerStreams.User(c.Ticket.UserId),
+            UserPush.Of(book.View(c.Ticket, TicketStatus.Waiting, null) with { CompatibleWaiting = c.Compatible, EstimatedWaitSeconds = c.Seconds }),
+            logger)));
     }
 
     public async Task ExpireDue()
@@ -325,6 +354,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
             case TicketEnqueued enqueued:
                 var ticket = matcher.Ticket(enqueued.Seq, enqueued.UserId, enqueued.Nickname, enqueued.Conditions, enqueued.EnqueuedAt, enqueued.ExpiresAt, enqueued.RequestId);
                 ticket.Home = segment;
+                waits?.Arrived(ticket);
                 book.AddWaiting(ticket, toMatcher: false);
                 nextSeq = Math.Max(nextSeq, enqueued.Seq + 1);
                 break;

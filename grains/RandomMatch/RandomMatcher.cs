@@ -174,6 +174,39 @@ public sealed class RandomMatcher
         }
     }
 
+    /// <summary>How many other waiting tickets could be grouped with <paramref name="ticket"/>: those sharing a cell with it, each once.</summary>
+    public int CompatibleWaiting(WaitingTicket ticket)
+    {
+        HashSet<WaitingTicket>? others = null;
+        foreach (var cell in ticket.Cells)
+        {
+            foreach (var other in cells[cell] ?? [])
+            {
+                if (other.UserId != ticket.UserId)
+                {
+                    (others ??= []).Add(other);
+                }
+            }
+        }
+
+        return others?.Count ?? 0;
+    }
+
+    /// <summary>How many waiting tickets of other users <paramref name="cell"/> holds.</summary>
+    public int OthersWaitingIn(int cell, WaitingTicket ticket)
+    {
+        var count = 0;
+        foreach (var other in cells[cell] ?? [])
+        {
+            count += other.UserId != ticket.UserId ? 1 : 0;
+        }
+
+        return count;
+    }
+
+    /// <summary>The number of cells, for per-cell bookkeeping beside the matcher.</summary>
+    public int CellCount => cells.Length;
+
     /// <summary>
     /// The group <paramref name="newcomer"/> completes, oldest member first, or null. Among all groups that
     /// include it, the one whose members, sorted oldest first, are the oldest (compared member by member)

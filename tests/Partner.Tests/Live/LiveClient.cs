@@ -67,7 +67,22 @@ public sealed class LiveClient : IAsyncDisposable
 
     public Task<JsonElement> NextAlarmAsync() => NextAsync(alarms, "alarm");
 
-    public Task<JsonElement> NextTicketAsync() => NextAsync(tickets, "ticketUpdated");
+    /// <summary>The next push that ended a ticket (matched, expired, cancelled); pushes of a waiting ticket's changed figures are passed over.</summary>
+    public Task<JsonElement> NextTicketAsync() => NextTicketAsync(ticket => ticket.GetProperty("status").GetString() != "WAITING");
+
+    /// <summary>The next <c>ticketUpdated</c> that <paramref name="wanted"/> accepts; the ones before it are passed over.</summary>
+    public async Task<JsonElement> NextTicketAsync(Func<JsonElement, bool> wanted)
+    {
+        using var timeout = new CancellationTokenSource(Wait);
+        while (true)
+        {
+            var ticket = await NextAsync(tickets, "ticketUpdated", timeout.Token);
+            if (wanted(ticket))
+            {
+                return ticket;
+            }
+        }
+    }
 
     /// <summary>The next room update newer than <paramref name="version"/> (older ones can precede a subscription's answer; clients keep the newest).</summary>
     public async Task<JsonElement> NextRoomAsync(long version = 0)
@@ -84,9 +99,10 @@ public sealed class LiveClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await Connection.DisposeAsync();
 
-    private static async Task<JsonElement> NextAsync(Channel<JsonElement> channel, string what)
+    private static async Task<JsonElement> NextAsync(Channel<JsonElement> channel, string what, CancellationToken cancellationToken = default)
     {
-        using var timeout = new CancellationTokenSource(Wait);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Wait);
         try
         {
             return await channel.Reader.ReadAsync(timeout.Token);
