@@ -393,16 +393,20 @@ public static class BenchmarkRunner
         random.AddQueueRun(new QueueRow(QueueRuns.BareMatcher, QueueSetup.None, "–", bare, stream!));
 
         // The queue as shipped, then two profiling variants: nothing stored, and no carrying forward of old segments' tickets.
-        foreach (var setup in new[] { QueueSetup.Shipped, QueueSetup.WritesDiscarded, QueueSetup.NoCarryForward })
+        foreach (var setup in new[] { QueueSetup.Shipped, QueueSetup.WaitInsightOff, QueueSetup.WritesDiscarded, QueueSetup.NoCarryForward })
         {
             var shipped = setup == QueueSetup.Shipped;
             var clock = Stopwatch.StartNew();
             await using var embedded = await EmbeddedQueue.StartAsync(
-                discardWrites: setup == QueueSetup.WritesDiscarded, maxLiveSegments: setup == QueueSetup.NoCarryForward ? MaxLiveSegmentsAllowed : null, stop);
+                discardWrites: setup == QueueSetup.WritesDiscarded,
+                maxLiveSegments: setup == QueueSetup.NoCarryForward ? MaxLiveSegmentsAllowed : null,
+                waitInsight: setup != QueueSetup.WaitInsightOff,
+                stop);
             var storage = setup switch
             {
                 QueueSetup.WritesDiscarded => $"none ({embedded.Storage}: writes discarded)",
                 QueueSetup.NoCarryForward => $"{embedded.Storage}, MaxLiveSegments = {MaxLiveSegmentsAllowed:N0}",
+                QueueSetup.WaitInsightOff => $"{embedded.Storage}, WaitInsight = false",
                 _ => embedded.Storage,
             };
             var (waiting, enqueued) = await queue.PreloadAsync(embedded, options.QueueWaiting, stop);

@@ -33,7 +33,8 @@ public sealed class EmbeddedQueue(IHost host, StorageTally tally) : IAsyncDispos
 
     /// <param name="discardWrites">Replaces the memory grain storage by one that stores nothing (a profiling variant).</param>
     /// <param name="maxLiveSegments">Overrides <c>Partner:RandomMatch:MaxLiveSegments</c> (a profiling variant).</param>
-    public static async Task<EmbeddedQueue> StartAsync(bool discardWrites, int? maxLiveSegments, CancellationToken cancellationToken)
+    /// <param name="waitInsight">Sets <c>Partner:RandomMatch:WaitInsight</c> (off: what wait transparency costs).</param>
+    public static async Task<EmbeddedQueue> StartAsync(bool discardWrites, int? maxLiveSegments, bool waitInsight, CancellationToken cancellationToken)
     {
         // No appsettings or environment: only what is set here (and the silo's own defaults beneath it).
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = AppContext.BaseDirectory });
@@ -48,6 +49,7 @@ public sealed class EmbeddedQueue(IHost host, StorageTally tally) : IAsyncDispos
             settings[$"{RandomMatchOptions.Section}:{nameof(RandomMatchOptions.MaxLiveSegments)}"] = segments.ToString(CultureInfo.InvariantCulture);
         }
 
+        settings[$"{RandomMatchOptions.Section}:{nameof(RandomMatchOptions.WaitInsight)}"] = waitInsight.ToString();
         builder.Configuration.AddInMemoryCollection(settings);
         builder.AddPartnerSilo();
 

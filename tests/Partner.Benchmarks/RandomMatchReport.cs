@@ -18,6 +18,9 @@ public enum QueueSetup
 
     /// <summary>Profiling variant: <c>MaxLiveSegments</c> so high that compaction never carries tickets forward during the run.</summary>
     NoCarryForward,
+
+    /// <summary>Comparison: wait transparency off (<c>Partner:RandomMatch:WaitInsight=false</c>), what it costs.</summary>
+    WaitInsightOff,
 }
 
 /// <summary>One in-memory run (the median of <paramref name="Rates"/> when it was repeated): what ran, on which setup and storage, and the queue around it.</summary>
@@ -205,6 +208,18 @@ public sealed class RandomMatchReport(BenchmarkOptions options, string commandLi
             {
                 md.AppendLine("  " + breakdown);
             }
+
+            var withOff = queueRuns.FirstOrDefault(r => r.Run == QueueRuns.Enqueue && r.Setup == QueueSetup.WaitInsightOff);
+            var on = grainRuns.FirstOrDefault(r => r.Measurement.Load.Workers == withOff?.Measurement.Load.Workers);
+            var floor = queueRuns.Where(r => r.Run == QueueRuns.Get).MaxBy(r => r.Measurement.Load.Rate);
+            if (withOff is not null && on is not null)
+            {
+                var ratio = on.Measurement.Load.Rate / withOff.Measurement.Load.Rate;
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"- Wait transparency (`compatibleWaiting`, `estimatedWaitSeconds`, pushes) must keep ≥ 95 % of the queue's rate without it. {(ratio >= 0.95 ? "**Met**" : "**Missed**")}: "
+                    + $"{on.Measurement.Load.Rate:N0}/s on vs {withOff.Measurement.Load.Rate:N0}/s off at K={on.Measurement.Load.Workers} ({ratio:P0}; medians of {on.Rates?.Count ?? 1} and {withOff.Rates?.Count ?? 1} runs: "
+                    + $"on {Runs(on)}, off {Runs(withOff)}){(floor is null ? "" : $"; the grain-call floor (`Get`, K={floor.Measurement.Load.Workers}) in the same run: {floor.Measurement.Load.Rate:N0}/s, so on = {on.Measurement.Load.Rate / floor.Measurement.Load.Rate:P0} and off = {withOff.Measurement.Load.Rate / floor.Measurement.Load.Rate:P0} of it")}.");
+            }
         }
 
         if (Pairs is { Measurement: var m })
@@ -247,6 +262,9 @@ public sealed class RandomMatchReport(BenchmarkOptions options, string commandLi
             + $"the difference is what carrying costs: once the live journal is more than twice what its waiting and recently finished tickets fill, "
             + $"the oldest segment's live tickets are re-recorded at the tail so that the segment can go.");
     }
+
+    private static string Runs(QueueRow row) =>
+        string.Join(" / ", (row.Rates ?? [row.Measurement.Load.Rate]).Select(r => r.ToString("N0", CultureInfo.InvariantCulture)));
 
     private static void Paragraph(StringBuilder md, params string[] sentences) => md.AppendLine(string.Join(' ', sentences)).AppendLine();
 
