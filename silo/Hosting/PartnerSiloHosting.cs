@@ -48,6 +48,8 @@ public static class PartnerSiloHosting
         services.AddOptions<ClusterMembershipOptions>().BindConfiguration("Partner:Cluster:Membership");
         // Orleans refuses new requests (the API answers 503) while a silo's CPU or memory is past its threshold.
         services.AddOptions<LoadSheddingOptions>().BindConfiguration("Partner:Cluster:LoadShedding");
+        // Unfinished multi-step operations resume from a reminder every 10 s (ResumeReminders), not Orleans' one-minute floor.
+        services.Configure<ReminderOptions>(options => options.MinimumReminderPeriod = ResumeReminders.Period);
         services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section);
         services.AddOptions<RandomMatchOptions>().BindConfiguration(RandomMatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         // Pulling agents look for new stream items this often when idle (Orleans' 100 ms default): the floor of a live push's latency.
@@ -80,6 +82,7 @@ public static class PartnerSiloHosting
             OutageTranslatingStorage.WrapAll(silo.Services);
             OutageTranslatingReminders.Wrap(silo.Services);
             silo.AddDashboard();
+            KillAtCall.AddIfConfigured(silo, builder.Configuration);
         });
 
         return builder;
