@@ -27,6 +27,8 @@ public class BrowserHost : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // Expectations wait like actions do (Playwright's own default is 5 s): a loaded CI machine renders slower.
+        Assertions.SetDefaultExpectTimeout(15_000);
         var port = FreePort.Next();
         Api = new PartnerApiFactory { Settings = Settings };
         Api.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
