@@ -38,7 +38,7 @@ public sealed class CrashMidOperation(ProductionServers servers, ITestOutputHelp
         var room = (await ExpectAsync(api, HttpMethod.Post, "/api/rooms", alice, HttpStatusCode.Created, Rooms.RoomRequests.Body(capacity: 3))).GetProperty("roomId").GetGuid();
         await ExpectAsync(api, HttpMethod.Put, $"/api/rooms/{room}/participants/me", bob, HttpStatusCode.Created);
 
-        var completion = await SendAsync(HttpMethod.Post, $"/api/rooms/{room}/match", alice);
+        var completion = await SendAsync(api, HttpMethod.Post, $"/api/rooms/{room}/match", alice);
 
         await AssertOneSiloDiedAtTheCallAsync(completion);
         var match = await EventuallyAsync($"/api/matches/{room}", bob, HttpStatusCode.OK);
@@ -58,7 +58,7 @@ public sealed class CrashMidOperation(ProductionServers servers, ITestOutputHelp
         var joined = (await ExpectAsync(api, HttpMethod.Post, "/api/rooms", bob, HttpStatusCode.Created, Rooms.RoomRequests.Body(capacity: 3))).GetProperty("roomId").GetGuid();
         await ExpectAsync(api, HttpMethod.Put, $"/api/rooms/{joined}/participants/me", alice, HttpStatusCode.Created);
 
-        var withdrawal = await SendAsync(HttpMethod.Delete, "/api/users/me", alice);
+        var withdrawal = await SendAsync(api, HttpMethod.Delete, "/api/users/me", alice);
 
         await AssertOneSiloDiedAtTheCallAsync(withdrawal);
         await EventuallyAsync($"/api/rooms/{own}", null, HttpStatusCode.NotFound);
@@ -94,26 +94,13 @@ public sealed class CrashMidOperation(ProductionServers servers, ITestOutputHelp
         Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, SignedIn user)
-    {
-        var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", user.Token);
-        return await api.Http.SendAsync(request);
-    }
-
     private async Task<JsonElement> EventuallyAsync(string path, SignedIn? user, HttpStatusCode expected, Func<JsonElement, bool>? accept = null)
     {
         var deadline = DateTime.UtcNow + Patience;
         var watch = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
-            var request = new HttpRequestMessage(HttpMethod.Get, path);
-            if (user is not null)
-            {
-                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", user.Token);
-            }
-
-            using var response = await api.Http.SendAsync(request);
+            using var response = await SendAsync(api, HttpMethod.Get, path, user);
             var text = await response.Content.ReadAsStringAsync();
             var body = text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
             if (response.StatusCode == expected && (accept is null || accept(body)))

@@ -116,7 +116,7 @@ public sealed class OutageScenario
     private static async Task<Guid> CreateRoomAsync(ApiProcess api, SignedIn owner) =>
         (await ExpectAsync(api, HttpMethod.Post, "/api/rooms", owner, HttpStatusCode.Created, RoomRequests.Body(capacity: 3))).GetProperty("roomId").GetGuid();
 
-    private static Task<HttpResponseMessage> SendAsync(ApiProcess api, HttpMethod method, string path, SignedIn? user, object? body)
+    public static Task<HttpResponseMessage> SendAsync(ApiProcess api, HttpMethod method, string path, SignedIn? user, object? body = null)
     {
         var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
         if (user is not null)
