@@ -31,9 +31,15 @@ public static class PartnerSiloHosting
         var mode = PartnerModes.Read(builder.Configuration);
         OrleansProviderDefaults.AddBeneath(builder.Configuration, OrleansProviderDefaults.ForSilo(mode));
         CatalogDefaults.AddBeneath(builder.Configuration);
+        var kubernetes = mode == PartnerMode.Production && builder.Configuration.GetSection(KubernetesOptions.Section).Get<KubernetesOptions>() is { Enabled: true };
         if (mode == PartnerMode.Production)
         {
             ProviderConnections.RequireAll(builder.Configuration);
+        }
+
+        if (kubernetes)
+        {
+            KubernetesOptions.RequirePodVariables(Environment.GetEnvironmentVariable);
         }
 
         var services = builder.Services;
@@ -80,6 +86,10 @@ public static class PartnerSiloHosting
             OutageTranslatingStorage.WrapAll(silo.Services);
             OutageTranslatingReminders.Wrap(silo.Services);
             silo.AddDashboard();
+            if (kubernetes)
+            {
+                silo.UseKubernetesHosting();
+            }
         });
 
         return builder;
