@@ -39,7 +39,7 @@ public static class PartnerSiloHosting
 
         if (kubernetes)
         {
-            KubernetesOptions.RequirePodVariables(Environment.GetEnvironmentVariable);
+            KubernetesOptions.RequirePodVariables(name => builder.Configuration[name]);
         }
 
         var services = builder.Services;

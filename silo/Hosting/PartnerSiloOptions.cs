@@ -45,10 +45,10 @@ public sealed class KubernetesOptions
         Orleans.Hosting.Kubernetes.KubernetesHostingOptions.ClusterIdEnvironmentVariable,
     ];
 
-    /// <summary>Throws naming every pod variable that is missing: Orleans would otherwise fail later with a null cluster id.</summary>
-    public static void RequirePodVariables(Func<string, string?> environment)
+    /// <summary>Throws naming every pod variable that is missing (Orleans would fail later with a null cluster id); environment variables are configuration keys too.</summary>
+    public static void RequirePodVariables(Func<string, string?> read)
     {
-        var missing = PodVariables.Where(name => string.IsNullOrWhiteSpace(environment(name))).ToList();
+        var missing = PodVariables.Where(name => string.IsNullOrWhiteSpace(read(name))).ToList();
         if (missing.Count > 0)
         {
             throw new InvalidOperationException(
