@@ -140,7 +140,9 @@ internal static class Tool
 
     public static Result Run(string tool, IEnumerable<string> arguments, string workingDirectory)
     {
-        var path = Environment.GetEnvironmentVariable("PATH")!.Split(Path.PathSeparator).Select(dir => Path.Combine(dir, tool)).FirstOrDefault(File.Exists);
+        // nginx lives in /usr/sbin, which is not on every user's PATH.
+        var path = Environment.GetEnvironmentVariable("PATH")!.Split(Path.PathSeparator).Append("/usr/sbin").Append("/usr/local/sbin")
+            .Select(dir => Path.Combine(dir, tool)).FirstOrDefault(File.Exists);
         Assert.True(path is not null, $"{tool} is not installed: apt-get install -y --no-install-recommends {Packages.GetValueOrDefault(tool, tool)} (tests/run.sh installs it)");
 
         var start = new ProcessStartInfo(path) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
