@@ -19,7 +19,9 @@ COPY grains/ grains/
 COPY silo/ silo/
 COPY web/ web/
 COPY api/ api/
-RUN dotnet publish api/Partner.Api.csproj -c Release --no-restore -o /app
+RUN dotnet publish api/Partner.Api.csproj -c Release --no-restore -o /app \
+ && grep -q AllowedHosts /app/appsettings.json \
+ && test -f /app/wwwroot/app/app.js
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
