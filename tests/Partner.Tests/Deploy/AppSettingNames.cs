@@ -105,7 +105,17 @@ public sealed class AppSettingNames
         source.Contains($"\"{rest[0]}\"", StringComparison.Ordinal)
         || (rest is [var index] && int.TryParse(index, out _) && source.Contains(".GetChildren()", StringComparison.Ordinal));
 
-    private static IEnumerable<(string Path, Type Type)> Sections() =>
+    private static IEnumerable<(string Path, Type Type)> Sections() => LazySections.Value;
+
+    private static readonly Lazy<List<(string Path, Type Type)>> LazySections = new(() => [.. FindSections()]);
+
+    private static readonly Lazy<List<string>> AppSources = new(() =>
+        [.. SourceFolders
+            .SelectMany(folder => Directory.EnumerateFiles(Path.Combine(TestEnvironment.RepoRoot, folder), "*.cs", SearchOption.AllDirectories))
+            .Where(file => !file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Select(File.ReadAllText)]);
+
+    private static IEnumerable<(string Path, Type Type)> FindSections() =>
         AppAssemblies.SelectMany(assembly => assembly.GetTypes())
             .Select(type => (Type: type, Field: type.GetField("Section", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)))
             .Where(t => t.Field is { IsLiteral: true } && t.Field.FieldType == typeof(string))
@@ -149,9 +159,5 @@ public sealed class AppSettingNames
     }
 
     private static string SourceOf(Type type) =>
-        string.Concat(SourceFolders
-            .SelectMany(folder => Directory.EnumerateFiles(Path.Combine(TestEnvironment.RepoRoot, folder), "*.cs", SearchOption.AllDirectories))
-            .Where(file => !file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
-            .Select(File.ReadAllText)
-            .Where(text => text.Contains($"class {type.Name}", StringComparison.Ordinal)));
+        string.Concat(AppSources.Value.Where(text => text.Contains($"class {type.Name}", StringComparison.Ordinal)));
 }
