@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Partner. On a fresh Debian machine it first installs what the build and the tests need
 # (MariaDB and Redis servers, the time-zone database, Node.js and npm for the web client's bundle, Chromium for the
-# browser tests, from Debian packages); the tests start their own private instances on free ports and stop them
+# browser tests, and the tools that validate deploy/: docker-compose, nginx, promtool from prometheus, kubectl from
+# kubernetes-client, from Debian packages); the tests start their own private instances on free ports and stop them
 # afterwards, so no system service is used or changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,11 +14,24 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing ${need[*]} (Debian packages) for the tests..."
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # nginx and prometheus are wanted as tools only: a policy-rc.d (Debian's switch) keeps their services from starting.
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod +x "$policy"
+  fi
+  installed=0
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null || installed=$?
+  [ -z "$policy" ] || $sudo rm -f "$policy"
+  [ "$installed" -eq 0 ] || exit "$installed"
 fi
 
 results="artifacts/test-results"

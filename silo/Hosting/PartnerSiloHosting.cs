@@ -31,9 +31,15 @@ public static class PartnerSiloHosting
         var mode = PartnerModes.Read(builder.Configuration);
         OrleansProviderDefaults.AddBeneath(builder.Configuration, OrleansProviderDefaults.ForSilo(mode));
         CatalogDefaults.AddBeneath(builder.Configuration);
+        var kubernetes = mode == PartnerMode.Production && builder.Configuration.GetSection(KubernetesOptions.Section).Get<KubernetesOptions>() is { Enabled: true };
         if (mode == PartnerMode.Production)
         {
             ProviderConnections.RequireAll(builder.Configuration);
+        }
+
+        if (kubernetes)
+        {
+            KubernetesOptions.RequirePodVariables(name => builder.Configuration[name]);
         }
 
         var services = builder.Services;
@@ -83,6 +89,10 @@ public static class PartnerSiloHosting
             OutageTranslatingReminders.Wrap(silo.Services);
             silo.AddDashboard();
             KillAtCall.AddIfConfigured(silo, builder.Configuration);
+            if (kubernetes)
+            {
+                silo.UseKubernetesHosting();
+            }
         });
 
         return builder;
