@@ -11,6 +11,8 @@ namespace Partner.Silo.Hosting;
 
 public static class PartnerLogging
 {
+    private const string RequestLinesCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
     /// <summary>
     /// Production processes write one JSON object per line with their scopes: the W3C trace and span ids of the
     /// current activity and, on API nodes, the request path. Defaults only: <c>Logging:Console:*</c> overrides them
@@ -35,6 +37,8 @@ public static class PartnerLogging
                 new("Logging:Console:FormatterOptions:UseUtcTimestamp", "true"),
             ],
         });
+        // Request lines carry whole URLs: SignalR's ?access_token=, the 42 callback's code. Counts and durations are in /metrics.
+        builder.Logging.AddFilter(RequestLinesCategory, LogLevel.Warning);
         // Log lines are read by tools, not browsers: keep quotes, '+' and non-ASCII text as written.
         builder.Services.Configure<JsonConsoleFormatterOptions>(options =>
             options.JsonWriterOptions = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
