@@ -11,10 +11,12 @@ using Partner.Api.Problems;
 using Partner.Api.RandomMatch;
 using Partner.Api.Rooms;
 using Partner.Api.Users;
+using Partner.Silo.Hosting;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddPartnerLogging();
 builder.AddPartnerForwardedHeaders();
 builder.AddPartnerOrleans();
 builder.AddPartnerJson();

@@ -15,6 +15,7 @@ public static class SiloProgram
         var builder = Host.CreateApplicationBuilder(args);
         // A standalone silo exists for production; the embedded default lives inside the API.
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = [new(PartnerModes.Key, nameof(PartnerMode.Production))] });
+        builder.AddPartnerLogging();
         builder.AddPartnerSilo();
         builder.AddPartnerSiloMetrics();
 

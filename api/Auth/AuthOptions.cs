@@ -43,6 +43,9 @@ public sealed class JwtSettings
     /// <summary>HMAC-SHA256 key, at least 32 bytes of UTF-8 (required in production).</summary>
     public string? SigningKey { get; set; }
 
+    /// <summary>Keys that signed earlier tokens and are still accepted during a rotation (never used to sign).</summary>
+    public List<string> PreviousSigningKeys { get; set; } = [];
+
     public string Issuer { get; set; } = "partner";
 
     public string Audience { get; set; } = "partner";

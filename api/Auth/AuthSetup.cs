@@ -49,7 +49,7 @@ public static class AuthSetup
                 {
                     ValidIssuer = auth.Jwt.Issuer,
                     ValidAudience = auth.Jwt.Audience,
-                    IssuerSigningKey = SessionIssuer.SigningKey(auth.Jwt),
+                    IssuerSigningKeys = SessionIssuer.ValidationKeys(auth.Jwt),
                     ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
                     ClockSkew = auth.Jwt.ClockSkew,
                     NameClaimType = PartnerClaims.Name,
@@ -158,20 +158,28 @@ public static class AuthSetup
 
     private static void RequireProductionKey(JwtSettings jwt)
     {
-        const string Key = "Auth:Jwt:SigningKey (environment Auth__Jwt__SigningKey)";
-        if (string.IsNullOrWhiteSpace(jwt.SigningKey))
+        RequireProductionKey(jwt.SigningKey, "Auth:Jwt:SigningKey (environment Auth__Jwt__SigningKey)");
+        for (var i = 0; i < jwt.PreviousSigningKeys.Count; i++)
         {
-            throw new InvalidOperationException($"Partner:Mode is Production but {Key} is missing: set a random secret of at least {JwtSettings.MinimumKeyBytes} bytes.");
+            RequireProductionKey(jwt.PreviousSigningKeys[i], $"Auth:Jwt:PreviousSigningKeys:{i} (environment Auth__Jwt__PreviousSigningKeys__{i})");
+        }
+    }
+
+    private static void RequireProductionKey(string? key, string name)
+    {
+        if (string.IsNullOrWhiteSpace(key))
+        {
+            throw new InvalidOperationException($"Partner:Mode is Production but {name} is missing: set a random secret of at least {JwtSettings.MinimumKeyBytes} bytes.");
         }
 
-        if (jwt.SigningKey == JwtSettings.DevelopmentSigningKey)
+        if (key == JwtSettings.DevelopmentSigningKey)
         {
-            throw new InvalidOperationException($"Partner:Mode is Production but {Key} is the published development key: set your own secret.");
+            throw new InvalidOperationException($"Partner:Mode is Production but {name} is the published development key: set your own secret.");
         }
 
-        if (System.Text.Encoding.UTF8.GetByteCount(jwt.SigningKey) < JwtSettings.MinimumKeyBytes)
+        if (System.Text.Encoding.UTF8.GetByteCount(key) < JwtSettings.MinimumKeyBytes)
         {
-            throw new InvalidOperationException($"{Key} must be at least {JwtSettings.MinimumKeyBytes} bytes.");
+            throw new InvalidOperationException($"{name} must be at least {JwtSettings.MinimumKeyBytes} bytes.");
         }
     }
 }

@@ -70,6 +70,10 @@ public sealed class SessionIssuer(IGrainFactory grains, IOptions<AuthOptions> op
     public static SymmetricSecurityKey SigningKey(JwtSettings jwt) =>
         new(Encoding.UTF8.GetBytes(jwt.SigningKey ?? JwtSettings.DevelopmentSigningKey));
 
+    /// <summary>The signing key and, during a rotation, the previous ones: a token signed by any of them is valid.</summary>
+    public static IEnumerable<SecurityKey> ValidationKeys(JwtSettings jwt) =>
+        [SigningKey(jwt), .. jwt.PreviousSigningKeys.Where(key => !string.IsNullOrEmpty(key)).Select(key => new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)))];
+
     private IssuedSession Issue(UserProfile user, Guid familyId, string refreshToken, DateTimeOffset refreshExpiresAt)
     {
         var jwt = options.Value.Jwt;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -24,7 +25,8 @@ public static class ProblemDetailsSetup
             }
 
             problem.Extensions.TryAdd("code", ErrorStatus.CodeFor(status));
-            problem.Extensions.TryAdd("traceId", context.HttpContext.TraceIdentifier);
+            // The W3C trace id alone, as every log line of the request carries it (the framework puts the whole traceparent here).
+            problem.Extensions["traceId"] = Activity.Current is { } activity ? activity.TraceId.ToHexString() : context.HttpContext.TraceIdentifier;
         });
         // After the framework's writer, which declines when Accept names no JSON type.
         builder.Services.AddSingleton<IProblemDetailsWriter, AnyAcceptProblemWriter>();

@@ -33,6 +33,8 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         }
         else if (problem.Status == StatusCodes.Status503ServiceUnavailable)
         {
+            // An outage's line, found by the traceId the client was given; the cause's type names it, a stack trace per request would drown it.
+            LogUnavailable(logger, httpContext.Request.Method, httpContext.Request.Path, string.Join(" <- ", Causes(exception).Select(e => e.GetType().Name)));
             httpContext.Response.Headers.RetryAfter = "1";
         }
 
@@ -119,4 +121,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Answered 503 on {Method} {Path}: {Cause}")]
+    private static partial void LogUnavailable(ILogger logger, string method, string path, string cause);
 }

@@ -3,10 +3,14 @@
 # process, configured only through environment variables, exactly as an operator would.
 #   deploy/local/production.sh start    build, start everything, wait until /health/ready is green
 #   deploy/local/production.sh stop     stop API and silos first, then Redis and MariaDB
-# State lives in .local/production (kept between runs; delete it for a fresh database).
+# State lives in .local/production (kept between runs; delete it for a fresh database), or in
+# PARTNER_STATE_DIR. Ports: PARTNER_DB_PORT, PARTNER_REDIS_PORT, PARTNER_API_PORT,
+# PARTNER_SILO{1,2}_PORT, PARTNER_GATEWAY{1,2}_PORT. PARTNER_SKIP_BUILD=1 uses the built binaries.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-root="$PWD/.local/production"
+export PATH="$PATH:/usr/sbin:/sbin"   # mariadbd lives in sbin, which not every user's PATH has
+repo="$PWD"
+root=$(mkdir -p "${PARTNER_STATE_DIR:-$repo/.local/production}" && cd "${PARTNER_STATE_DIR:-$repo/.local/production}" && pwd)
 db_port=${PARTNER_DB_PORT:-33306}
 redis_port=${PARTNER_REDIS_PORT:-6380}
 api_port=${PARTNER_API_PORT:-5080}
@@ -16,6 +20,18 @@ export Partner__Mode=Production
 export DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
 export ConnectionStrings__PartnerDb="Server=127.0.0.1;Port=$db_port;Database=partner;User ID=partner;Password=partner-local"
 export ConnectionStrings__Redis="127.0.0.1:$redis_port"
+
+# The API signs access tokens with this key: an operator's Auth__Jwt__SigningKey wins; otherwise a
+# random one made on the first start and kept (mode 600) so tokens survive restarts.
+if [ -z "${Auth__Jwt__SigningKey:-}" ]; then
+  if [ ! -s "$root/jwt-signing-key" ]; then
+    (umask 077; { openssl rand -base64 48 2>/dev/null || head -c 48 /dev/urandom | base64 -w0; } >"$root/jwt-signing-key.tmp")
+    mv "$root/jwt-signing-key.tmp" "$root/jwt-signing-key"
+  fi
+  chmod 600 "$root/jwt-signing-key"
+  Auth__Jwt__SigningKey=$(tr -d '\n' <"$root/jwt-signing-key")
+  export Auth__Jwt__SigningKey
+fi
 
 running() { [ -f "$root/pids/$1" ] && kill -0 "$(cat "$root/pids/$1")" 2>/dev/null; }
 
@@ -47,16 +63,19 @@ SQL
 start_app() { # name project env...
   local name=$1 project=$2; shift 2
   running "$name" && return
-  env "$@" dotnet "$project/bin/Release/net10.0/Partner.${project^}.dll" >"$root/logs/$name.log" 2>&1 &
+  # From its output folder: the content root (appsettings.json, the web client) is the working directory.
+  (cd "$repo/$project/bin/Release/net10.0" && exec env "$@" dotnet "Partner.${project^}.dll") >"$root/logs/$name.log" 2>&1 &
   echo $! >"$root/pids/$name"
 }
 
+built() { [ -f api/bin/Release/net10.0/Partner.Api.dll ] && [ -f silo/bin/Release/net10.0/Partner.Silo.dll ]; }
+
 case "${1:-}" in
   start)
-    dotnet build Partner.sln -c Release -v quiet -nologo >/dev/null
+    [ "${PARTNER_SKIP_BUILD:-0}" = 1 ] && built || dotnet build Partner.sln -c Release -v quiet -nologo >/dev/null
     start_servers
-    start_app silo1 silo Orleans__Endpoints__SiloPort=11111 Orleans__Endpoints__GatewayPort=30000 Orleans__Endpoints__AdvertisedIPAddress=127.0.0.1
-    start_app silo2 silo Orleans__Endpoints__SiloPort=11112 Orleans__Endpoints__GatewayPort=30001 Orleans__Endpoints__AdvertisedIPAddress=127.0.0.1
+    start_app silo1 silo Orleans__Endpoints__SiloPort="${PARTNER_SILO1_PORT:-11111}" Orleans__Endpoints__GatewayPort="${PARTNER_GATEWAY1_PORT:-30000}" Orleans__Endpoints__AdvertisedIPAddress=127.0.0.1
+    start_app silo2 silo Orleans__Endpoints__SiloPort="${PARTNER_SILO2_PORT:-11112}" Orleans__Endpoints__GatewayPort="${PARTNER_GATEWAY2_PORT:-30001}" Orleans__Endpoints__AdvertisedIPAddress=127.0.0.1
     start_app api api ASPNETCORE_URLS="http://127.0.0.1:$api_port"
     for _ in $(seq 1 120); do
       curl -fs "http://127.0.0.1:$api_port/health/ready" >/dev/null 2>&1 && { curl -s "http://127.0.0.1:$api_port/health/ready"; echo; echo "ready: http://127.0.0.1:$api_port (logs in $root/logs)"; exit 0; }
@@ -66,7 +85,8 @@ case "${1:-}" in
   stop)
     # Silos stop before the servers, or their shutdown waits ~30 s on the membership table.
     for name in api silo1 silo2 redis mariadb; do
-      if running "$name"; then kill "$(cat "$root/pids/$name")"; while running "$name"; do sleep 0.2; done; fi
+      # By pid, not pid file: MariaDB and Redis delete their pid files before they have exited.
+      if running "$name"; then pid=$(cat "$root/pids/$name"); kill "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done; fi
       rm -f "$root/pids/$name"
     done ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
