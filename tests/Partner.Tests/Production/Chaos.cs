@@ -15,7 +15,7 @@ namespace Partner.Tests.Production;
 /// processes: the fault lands mid-load (asserted), the load reports what it saw, and afterwards nothing acknowledged
 /// is missing, no room is over capacity, nobody is in two groups and no compatible pair is left waiting.
 /// </summary>
-[Collection(ProductionCollection.Name)]
+[Collection(ProductionFaultsCollection.Name)]
 public sealed class Chaos(ProductionServers servers, ITestOutputHelper output)
 {
     private const int Capacity = 6;

@@ -12,7 +12,7 @@ namespace Partner.Tests.Production;
 /// write, as it sends the next step's call — on 2 silos, MariaDB and Redis: the survivor finishes the operation by
 /// itself (the reminder armed before that write), with nobody retrying.
 /// </summary>
-[Collection(ProductionCollection.Name)]
+[Collection(ProductionFaultsCollection.Name)]
 public sealed class CrashMidOperation(ProductionServers servers, ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);

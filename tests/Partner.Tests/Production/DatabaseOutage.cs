@@ -9,7 +9,7 @@ namespace Partner.Tests.Production;
 /// The real MariaDB stopped under a silo and an API process: every write endpoint answers 503 <c>unavailable</c>
 /// with <c>Retry-After</c> (never 500), whether its grains are active or must first be read, and nothing was written.
 /// </summary>
-[Collection(ProductionCollection.Name)]
+[Collection(ProductionFaultsCollection.Name)]
 public sealed class DatabaseOutage(ProductionServers servers)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(45);

@@ -9,7 +9,7 @@ namespace Partner.Tests.Production;
 /// <c>deploy/local/production.sh</c> as on a fresh machine: no environment, no state. It makes its own signing key,
 /// starts MariaDB, Redis, two silos and the API until they answer, and <c>stop</c> leaves no process behind.
 /// </summary>
-[Collection(ProductionCollection.Name)]
+[Collection(ProductionFaultsCollection.Name)]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class LocalProductionScript
 {

@@ -4,7 +4,7 @@ using Partner.Tests.Infrastructure;
 
 namespace Partner.Tests.Production;
 
-[Collection(ProductionCollection.Name)]
+[Collection(ProductionFaultsCollection.Name)]
 public sealed class ReadinessProbe(ProductionServers servers)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(45);

@@ -9,7 +9,7 @@ namespace Partner.Tests.Production;
 /// the running cluster goes on, so every write endpoint answers as it would (or 503 <c>unavailable</c> with
 /// <c>Retry-After</c>), never 500; what was acknowledged is there once Redis is back.
 /// </summary>
-[Collection(ProductionCollection.Name)]
+[Collection(ProductionFaultsCollection.Name)]
 public sealed class RedisOutage(ProductionServers servers, Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(45);

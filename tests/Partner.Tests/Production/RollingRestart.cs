@@ -15,7 +15,7 @@ namespace Partner.Tests.Production;
 /// started again, then one API node. Clients move to the other node when a connection is refused or dropped, as a load
 /// balancer would; no request is answered 5xx or lost.
 /// </summary>
-[Collection(ProductionCollection.Name)]
+[Collection(ProductionFaultsCollection.Name)]
 public sealed class RollingRestart(ProductionServers servers, ITestOutputHelper output)
 {
     private const int Workers = 4;

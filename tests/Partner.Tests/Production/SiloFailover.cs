@@ -5,7 +5,7 @@ using Partner.Tests.Infrastructure;
 
 namespace Partner.Tests.Production;
 
-[Collection(ProductionCollection.Name)]
+[Collection(ProductionFaultsCollection.Name)]
 public sealed class SiloFailover(ProductionServers servers)
 {
     private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(45);
