@@ -336,7 +336,7 @@ public sealed partial class LiveFeeds(
         private async Task SendAsync(Alarm alarm)
         {
             await owner.hub.Clients.Group(UserGroup(userId)).alarm(AlarmDto.From(alarm));
-            owner.metrics.AlarmPushed();
+            owner.metrics.AlarmPushed(alarm.CreatedAt);
             lastPushed = alarm.Seq;
         }
     }

@@ -7,16 +7,26 @@ namespace Partner.Api.Operations;
 public sealed class ApiMetrics
 {
     private readonly Counter<long> alarmsPushed;
+    private readonly Histogram<double> pushLatency;
     private readonly UpDownCounter<long> hubConnections;
 
     public ApiMetrics(IMeterFactory meters)
     {
         var meter = meters.Create(PartnerInstruments.MeterName);
         alarmsPushed = meter.CreateCounter<long>(PartnerInstruments.AlarmsPushed, description: "Alarms this API node pushed to a user's connections over SignalR.");
+        pushLatency = meter.CreateHistogram<double>(
+            PartnerInstruments.AlarmPushLatency,
+            unit: "ms",
+            description: "From an alarm's creation on a silo (its write) to its SignalR send on this API node; healed pushes count as late as they were.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] });
         hubConnections = meter.CreateUpDownCounter<long>(PartnerInstruments.HubConnections, description: "SignalR connections open on this API node.");
     }
 
-    public void AlarmPushed() => alarmsPushed.Add(1);
+    public void AlarmPushed(DateTimeOffset createdAt)
+    {
+        alarmsPushed.Add(1);
+        pushLatency.Record(Math.Max((DateTimeOffset.UtcNow - createdAt).TotalMilliseconds, 0));
+    }
 
     public void HubConnected() => hubConnections.Add(1);
 

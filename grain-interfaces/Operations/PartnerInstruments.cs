@@ -19,6 +19,7 @@ public static class PartnerInstruments
     public const string TicketsCancelled = "partner.tickets.cancelled";
     public const string AlarmsRaised = "partner.alarms.raised";
     public const string AlarmsPushed = "partner.alarms.pushed";
+    public const string AlarmPushLatency = "partner.alarms.push_latency";
     public const string HubConnections = "partner.hub.connections";
 
     /// <summary>Tag: the catalog category of a room or ticket.</summary>

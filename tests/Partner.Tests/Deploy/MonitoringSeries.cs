@@ -117,13 +117,17 @@ public sealed partial class MonitoringSeries(ExportedSeries exported) : IClassFi
         || exported.Names.Contains(name)
         || ExporterJobs.Any(job => name.StartsWith(job.Key, StringComparison.Ordinal) && PrometheusJobNames().Contains(job.Value));
 
-    /// <summary>Prometheus names of <see cref="PartnerInstruments"/>: <c>partner.rooms.created</c> is <c>partner_rooms_created_total</c> as a counter, bare as a gauge.</summary>
+    /// <summary>
+    /// Prometheus names of <see cref="PartnerInstruments"/>: <c>partner.rooms.created</c> is <c>partner_rooms_created_total</c> as a
+    /// counter, bare as a gauge; a histogram in milliseconds or seconds gets the unit and <c>_bucket</c>, <c>_sum</c>, <c>_count</c>.
+    /// </summary>
     private static HashSet<string> PartnerSeries() =>
         typeof(PartnerInstruments).GetFields(BindingFlags.Public | BindingFlags.Static)
             .Select(f => (string)f.GetRawConstantValue()!)
             .Where(name => name.StartsWith("partner.", StringComparison.Ordinal))
             .Select(name => name.Replace('.', '_'))
-            .SelectMany(name => new[] { name, name + "_total" })
+            .SelectMany(name => new[] { name, name + "_total" }.Concat(
+                from unit in new[] { "_milliseconds", "_seconds" } from part in new[] { "_bucket", "_sum", "_count" } select name + unit + part))
             .ToHashSet();
 
     private static HashSet<string> PrometheusJobNames() =>

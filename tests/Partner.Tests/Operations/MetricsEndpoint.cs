@@ -119,6 +119,7 @@ public sealed class MetricsEndpoint(MetricsApi api) : IClassFixture<MetricsApi>
             await live.NextAlarmAsync();
 
             await MetricsScrape.EventuallyAsync(http, Path, "partner_alarms_pushed_total", MetricsScrape.Sum(before, "partner_alarms_pushed_total") + 1);
+            await MetricsScrape.EventuallyAsync(http, Path, "partner_alarms_push_latency_milliseconds_count", MetricsScrape.Sum(before, "partner_alarms_push_latency_milliseconds_count") + 1);
             await MetricsScrape.EventuallyAsync(http, Path, "partner_alarms_raised_total", MetricsScrape.Sum(before, "partner_alarms_raised_total", joined) + 1, joined);
         }
 
