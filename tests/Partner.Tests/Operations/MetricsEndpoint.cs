@@ -17,7 +17,18 @@ public sealed class MetricsApi : IDisposable
     public void Dispose() => Factory.Dispose();
 }
 
+/// <summary>
+/// Runs alone, after the parallel tests: OpenTelemetry listens to every meter named <c>Partner</c> in the process, so
+/// another test host's rooms and connections (and their disappearance when that host stops) would move these counts.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MetricsCollection
+{
+    public const string Name = "metrics (alone)";
+}
+
 /// <summary><c>GET /metrics</c> in the embedded default: the co-hosted silo's series and Partner's own, moving with the actions that feed them.</summary>
+[Collection(MetricsCollection.Name)]
 public sealed class MetricsEndpoint(MetricsApi api) : IClassFixture<MetricsApi>
 {
     private const string Path = "/metrics";
