@@ -49,14 +49,14 @@ public sealed record EnqueueOutcome(
     [property: Id(1)] DomainException? Error);
 
 /// <summary>
-/// A batch's outcomes, one per request in order, and whether the queue still has effects to do: then they may lag by
-/// the time the next batch comes, which should first wait for <see cref="IRandomMatchQueueGrain.EffectsCaughtUp"/>
-/// (back-pressure; it returns at once when they do not lag).
+/// A batch's outcomes, one per request in order, and whether the next batch should first wait for
+/// <see cref="IRandomMatchQueueGrain.EffectsCaughtUp"/> (back-pressure: the queue still has effects to do, which may
+/// lag by then; the call returns at once when they do not).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("partner.enqueue-batch-result")]
 public sealed record EnqueueBatchResult(
     [property: Id(0)] ImmutableArray<EnqueueOutcome> Outcomes,
-    [property: Id(1)] bool EffectsPending);
+    [property: Id(1)] bool WaitBeforeNextBatch);
 
 /// <summary>The public face of a queue, plus the viewer's latest ticket when there is one.</summary>
 [GenerateSerializer, Immutable, Alias("partner.queue-view")]

@@ -17,7 +17,7 @@ public sealed class RandomMatchFrontGrain : Grain, IRandomMatchFrontGrain
 
     private readonly List<(EnqueueRequest Request, TaskCompletionSource<TicketResult> Reply)> waiting = [];
     private bool sending;
-    private bool effectsPending;
+    private bool waitBeforeNext;
 
     public Task<TicketResult> Enqueue(Actor user, ImmutableDictionary<string, ImmutableArray<string>> conditions, string? requestId = null)
     {
@@ -44,13 +44,13 @@ public sealed class RandomMatchFrontGrain : Grain, IRandomMatchFrontGrain
                 try
                 {
                     // Back-pressure waits here, not in the queue's turn: reads and cancels of the category go on meanwhile.
-                    if (effectsPending)
+                    if (waitBeforeNext)
                     {
                         await queue.EffectsCaughtUp();
                     }
 
-                    var (outcomes, pending) = await queue.EnqueueBatch([.. batch.Select(b => b.Request)]);
-                    effectsPending = pending;
+                    var (outcomes, wait) = await queue.EnqueueBatch([.. batch.Select(b => b.Request)]);
+                    waitBeforeNext = wait;
                     for (var i = 0; i < batch.Length; i++)
                     {
                         if (outcomes[i].Error is { } error)
@@ -65,7 +65,7 @@ public sealed class RandomMatchFrontGrain : Grain, IRandomMatchFrontGrain
                 }
                 catch (Exception ex)
                 {
-                    effectsPending = false;
+                    waitBeforeNext = false;
                     foreach (var (_, reply) in batch)
                     {
                         reply.TrySetException(ex);

@@ -12,11 +12,11 @@ using Partner.Operations;
 namespace Partner.RandomMatch;
 
 /// <summary>
-/// One category's queue: the only matcher of that category. Each command plans its journal events
-/// without touching memory, appends them durably in one write, then applies them — so a failed
-/// write leaves nothing half-applied. Side effects of the journal (creating a match, raising
-/// TICKET_EXPIRED) run afterwards from a timer, are idempotent, and are re-run from the journal
-/// after a crash; a journal segment is only compacted away once its effects are done.
+/// One category's queue: the only matcher of that category. Each command plans its journal events,
+/// appends them durably in one write (<see cref="QueueJournal"/>), and only then lets anyone see them —
+/// a failed write drops the activation before another call could. Side effects of the journal (creating
+/// a match, raising TICKET_EXPIRED) run afterwards (<see cref="QueueEffects"/>), are idempotent, and are
+/// re-run from the journal after a crash; a journal segment is only compacted away once its effects are done.
 /// </summary>
 public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrain, IRemindable
 {
@@ -41,28 +41,17 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     private readonly ILogger<RandomMatchQueueGrain> logger;
     private readonly GrainMetrics metrics;
 
-    /// <summary>Effects not started yet, oldest first; at most <see cref="RandomMatchOptions.MaxEffectsInFlight"/> run at once.</summary>
-    private Queue<PendingEffect> effects = new();
-
     private CategoryDefinition? category;
     private RandomMatcher matcher = null!;
     private TicketBook book = null!;
     private TicketWaits? waits;
-    private SegmentedLog<QueueEvent> journal = null!;
+    private QueueJournal journal = null!;
+    private QueueEffects effects = null!;
     private long nextSeq;
-    private long settledBelow;
-    private bool effectsDoneSinceMarker;
     private bool broken;
     private bool reminderOn;
     private ITimer? expiryTimer;
     private DateTimeOffset? armedFor;
-    private IGrainTimer? effectsTimer;
-    /// <summary>Lanes running; each runs one effect at a time, so this is also the number of effects under way.</summary>
-    private int lanes;
-    private bool effectsPaused;
-    private TaskCompletionSource? effectDone;
-    private EffectBackPressure backPressure = null!;
-    private readonly RetryBackoff backoff = new();
 
     public RandomMatchQueueGrain(
         [PersistentState("queue")] IPersistentState<RandomQueueState> state,
@@ -90,24 +79,24 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         }
 
         category = definition;
-        backPressure = new EffectBackPressure(options.MaxEffectLag, Environment.TickCount64);
         matcher = new RandomMatcher(definition);
-        book = new TicketBook(definition.Name, matcher, options.FinishedTicketRetention, clock);
+        var log = new SegmentedLog<QueueEvent>(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageName), JournalKind, definition.Name, options.SegmentEvents);
+        journal = new QueueJournal(log, options.SegmentEvents, options.MaxLiveSegments, logger, Key);
+        book = new TicketBook(definition.Name, matcher, options.FinishedTicketRetention, clock, journal);
         waits = options.WaitInsight ? new TicketWaits(matcher, options.ArrivalWindow) : null;
-        journal = new SegmentedLog<QueueEvent>(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageName), JournalKind, definition.Name, options.SegmentEvents);
-        nextSeq = state.State.NextSeq;
-        var stored = await journal.ReadFromAsync(state.State.Head);
-        foreach (var (number, segment) in stored)
-        {
-            foreach (var recorded in segment)
-            {
-                Replay(recorded, number);
-            }
-        }
-
+        effects = new QueueEffects(
+            options.MaxEffectsInFlight,
+            options.MaxEffectLag,
+            RunAsync,
+            journal.EffectDone,
+            (delay, run) => this.RegisterGrainTimer(_ => run(), new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { Interleave = true }),
+            TimeProvider.System,
+            logger,
+            Key);
+        (var segments, nextSeq) = await journal.ReplayAsync(state.State.Head, state.State.NextSeq, book, effects, waits);
         await SweepAsync();
         reminderOn = await this.GetReminder(WakeReminder) is not null;
-        LogRecovered(logger, Key, book.WaitingCount, EffectsOutstanding, stored.Count);
+        LogRecovered(logger, Key, book.WaitingCount, effects.Outstanding, segments);
         AfterChange();
         if (waits is not null)
         {
@@ -135,7 +124,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         if (due.Count > 0)
         {
             var expired = new TicketsExpired(TicketBook.Members(due), now);
-            End(expired);
+            book.End(expired);
             events.Add(expired);
             pending.Add(expired);
         }
@@ -155,7 +144,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
         if (events.Count == 0)
         {
-            return new EnqueueBatchResult([.. outcomes], EffectsOutstanding > 0);
+            return new EnqueueBatchResult([.. outcomes], effects.Outstanding > 0);
         }
 
         await AppendAsync(events);
@@ -171,7 +160,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
         AfterChange();
         await MaintainAsync();
-        return new EnqueueBatchResult([.. outcomes], EffectsOutstanding > 0);
+        return new EnqueueBatchResult([.. outcomes], effects.Outstanding > 0);
     }
 
     /// <summary>One request of a batch: its rules, then its events, applied to memory (the batch's write follows).</summary>
@@ -203,7 +192,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         }
 
         var matched = Matched(group, now);
-        End(matched);
+        book.End(matched);
         book.Finish(ticket, TicketStatus.Matched, matched.MatchId, now);
         events.Add(matched);
         pending.Add(matched);
@@ -275,7 +264,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
             {
                 var segment = await AppendAsync([expired]);
                 metrics.TicketEvents(Key, [expired]);
-                End(expired);
+                book.End(expired);
                 AddEffect(expired, segment);
                 LogExpired(logger, Key, due.Count);
             }
@@ -298,7 +287,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         }
 
         book.Prune(clock.GetUtcNow());
-        if (book.WaitingCount == 0 && EffectsOutstanding == 0 && await this.GetReminder(WakeReminder) is { } reminder)
+        if (book.WaitingCount == 0 && effects.Outstanding == 0 && await this.GetReminder(WakeReminder) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
             reminderOn = false;
@@ -322,72 +311,16 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
             throw Errors.Unavailable();
         }
 
-        // Rides along with the command's own write, ahead of its events: a replay then skips the effects
-        // recorded before it that were done.
-        var below = book.FirstUnsettled(journal.Tail);
-        if (below > settledBelow || effectsDoneSinceMarker)
-        {
-            events = [new EffectsSettled(below), .. events];
-            effectsDoneSinceMarker = false;
-        }
-
         // Calls already queued behind this one must not see memory that storage may not have.
-        var segment = await this.WriteOrRefuseAsync(() => journal.AppendAsync(events), failed: ex =>
+        return await this.WriteOrRefuseAsync(() => journal.AppendAsync(events), failed: ex =>
         {
             broken = true;
             LogJournalWriteFailed(logger, ex, Key);
         });
-        settledBelow = Math.Max(settledBelow, below);
-        return segment;
     }
 
     private GroupMatched Matched(WaitingTicket[] group, DateTimeOffset now) =>
         new(NameBasedGuid.Create($"random-match:{Key}:{group.Max(t => t.Seq)}"), TicketBook.Members(group), matcher.Agreed(group), now);
-
-    private void Replay(QueueEvent recorded, long segment)
-    {
-        switch (recorded)
-        {
-            case TicketEnqueued enqueued when book.BySeq(enqueued.Seq) is { } carried:
-                book.MoveTo(carried, segment);
-                break;
-            case TicketEnqueued enqueued:
-                var ticket = matcher.Ticket(enqueued.Seq, enqueued.UserId, enqueued.Nickname, enqueued.Conditions, enqueued.EnqueuedAt, enqueued.ExpiresAt, enqueued.RequestId);
-                ticket.Home = segment;
-                waits?.Arrived(ticket);
-                book.AddWaiting(ticket, toMatcher: false);
-                nextSeq = Math.Max(nextSeq, enqueued.Seq + 1);
-                break;
-            case GroupMatched or TicketsExpired:
-                End(recorded, fromMatcher: false);
-                AddEffect(recorded, segment);
-                break;
-            case TicketCancelled:
-                End(recorded, fromMatcher: false);
-                break;
-            case TicketFinished finished:
-                book.Replay(finished, segment);
-                break;
-            case EffectsSettled settled:
-                var stillPending = new Queue<PendingEffect>(effects.Count);
-                foreach (var effect in effects)
-                {
-                    if (effect.Segment >= settled.Below)
-                    {
-                        stillPending.Enqueue(effect);
-                    }
-                    else
-                    {
-                        book.EffectDone(effect.Segment);
-                    }
-                }
-
-                effects = stillPending;
-
-                settledBelow = Math.Max(settledBelow, settled.Below);
-                break;
-        }
-    }
 
     /// <summary>Puts the replayed tickets into the matcher oldest first, forming any group a catalog change made possible.</summary>
     private async Task SweepAsync()
@@ -413,50 +346,26 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
         if (groups.Count > 0)
         {
-            var segment = await journal.AppendAsync(groups);
+            var segment = await journal.AppendAsync(groups, marked: false);
             foreach (var matched in groups)
             {
-                End(matched, fromMatcher: false);
+                book.End(matched, fromMatcher: false);
                 AddEffect(matched, segment);
-            }
-        }
-    }
-
-    /// <summary>Ends, in memory, the tickets an event ends (matched, expired, cancelled); tickets already gone are skipped.</summary>
-    private void End(QueueEvent ending, bool fromMatcher = true)
-    {
-        var (seqs, status, matchId, at) = ending switch
-        {
-            GroupMatched matched => (matched.Members.Select(m => m.Seq), TicketStatus.Matched, (Guid?)matched.MatchId, matched.At),
-            TicketsExpired expired => (expired.Tickets.Select(t => t.Seq), TicketStatus.Expired, null, expired.At),
-            TicketCancelled cancelled => ([cancelled.Seq], TicketStatus.Cancelled, null, cancelled.At),
-            _ => throw new ArgumentException($"{ending.GetType().Name} ends no ticket.", nameof(ending)),
-        };
-        foreach (var seq in seqs)
-        {
-            // A ticket whose enqueue record was compacted away had ended before; nothing to undo.
-            if (book.BySeq(seq) is { } ticket)
-            {
-                book.EndWaiting(ticket, status, matchId, at, fromMatcher);
             }
         }
     }
 
     private void AddEffect(QueueEvent effect, long segment)
     {
-        effects.Enqueue(new PendingEffect(effect, segment, Environment.TickCount64));
-        book.EffectPending(segment);
+        effects.Add(effect, segment);
+        journal.EffectPending(segment);
     }
 
     /// <summary>Re-arms the expiry timer and starts pending effects.</summary>
     private void AfterChange()
     {
         ArmExpiry();
-        if (effects.Count > 0 && lanes < options.MaxEffectsInFlight && effectsTimer is null && !effectsPaused)
-        {
-            // Interleaving: effects call other grains for milliseconds and must not hold up tickets; they only touch effect bookkeeping.
-            effectsTimer = StartLanesAfter(TimeSpan.Zero);
-        }
+        effects.Start();
     }
 
     private void ArmExpiry()
@@ -485,7 +394,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     {
         try
         {
-            if (!reminderOn && (book.WaitingCount > 0 || EffectsOutstanding > 0))
+            if (!reminderOn && (book.WaitingCount > 0 || effects.Outstanding > 0))
             {
                 await this.RegisterOrUpdateReminder(WakeReminder, WakePeriod, WakePeriod);
                 reminderOn = true;
@@ -500,35 +409,26 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     }
 
     /// <summary>
-    /// Drops journal segments the queue no longer needs: no live ticket's records are there and their effects are done.
-    /// When more segments are live than allowed (and than twice what the live tickets fill), the oldest one's live
-    /// tickets are re-recorded at the tail (same seq, same deadline) first, so one long wait cannot pin the journal.
+    /// Drops journal segments the queue no longer needs (<see cref="QueueJournal.PlanCompaction"/>), first carrying the
+    /// oldest segment's live tickets to the tail (same seq, same deadline) when it says so.
     /// </summary>
     private async Task CompactAsync()
     {
         book.Prune(clock.GetUtcNow());
-        var head = state.State.Head;
-        var newHead = head;
-        while (newHead < journal.Tail && book.IsFree(newHead))
+        var (newHead, carry) = journal.PlanCompaction(book.LiveCount);
+        if (carry is { } oldest)
         {
-            newHead++;
-        }
-
-        // Carrying copies tickets, so only when at most half the live journal is still needed: each ticket is copied O(1) times on average.
-        var needed = (book.LiveCount / options.SegmentEvents) + 1;
-        if (journal.Tail - newHead + 1 > Math.Max(options.MaxLiveSegments, 2 * needed) && book.IsSettled(newHead))
-        {
-            var (waiting, finished) = book.LivingIn(newHead);
+            var (waiting, finished) = book.LivingIn(oldest);
             var segment = await AppendAsync([.. waiting.Select(TicketBook.Enqueued), .. finished.Select(TicketBook.Snapshot)]);
             foreach (var ticket in waiting.Concat<IJournalResident>(finished))
             {
                 book.MoveTo(ticket, segment);
             }
 
-            newHead++;
+            newHead = oldest + 1;
         }
 
-        if (newHead == head)
+        if (newHead == journal.Head)
         {
             return;
         }
@@ -536,148 +436,34 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         state.State.Head = newHead;
         state.State.NextSeq = nextSeq;
         await state.WriteOrRefuseAsync(this);
-        for (var number = head; number < newHead; number++)
-        {
-            book.Drop(number);
-            try
-            {
-                await journal.ClearAsync(number);
-            }
-            catch (Exception ex)
-            {
-                // Below the stored head, a leftover segment is never read again; it only takes space.
-                LogSegmentNotDeleted(logger, ex, Key, number);
-            }
-        }
+        await journal.DropBelowAsync(newHead);
     }
 
-    private int EffectsOutstanding => effects.Count + lanes;
+    /// <summary>Back-pressure: see <see cref="QueueEffects.CaughtUpAsync"/>. Runs beside the queue's turns.</summary>
+    public Task EffectsCaughtUp() => category is null || broken ? Task.CompletedTask : effects.CaughtUpAsync();
 
-    /// <summary>
-    /// Back-pressure (see <see cref="EffectBackPressure"/>): waits, each completed effect letting it re-check. Under a
-    /// sustained overload enqueues then slow down to the rate effects are done instead of matches appearing ever later.
-    /// </summary>
-    public async Task EffectsCaughtUp()
+    /// <summary>One effect; a throw retries it later.</summary>
+    private async Task RunAsync(QueueEvent effect)
     {
-        if (category is null || broken)
+        switch (effect)
         {
-            return;
-        }
-
-        var began = Environment.TickCount64;
-        while (EffectsLagging())
-        {
-            effectDone ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            await effectDone.Task;
-        }
-
-        // Short waits are the back-pressure working; one as long as the lag itself means effects nearly stopped.
-        var waited = TimeSpan.FromMilliseconds(Environment.TickCount64 - began);
-        if (waited > options.MaxEffectLag)
-        {
-            LogHeldForEffects(logger, Key, waited, EffectsOutstanding, lanes);
-        }
-    }
-
-    private bool EffectsLagging() =>
-        !effectsPaused && backPressure.Holds(effects.TryPeek(out var oldest) ? oldest.QueuedAt : null, EffectsOutstanding, Environment.TickCount64);
-
-    private void ReleaseWaitingEnqueues()
-    {
-        effectDone?.TrySetResult();
-        effectDone = null;
-    }
-
-    private IGrainTimer StartLanesAfter(TimeSpan delay) =>
-        this.RegisterGrainTimer(StartLanesAsync, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { Interleave = true });
-
-    /// <summary>
-    /// Runs the pending effects through a few lanes, each one effect at a time, joined by more lanes as effects arrive:
-    /// a burst of matches then never floods the silo (or the database behind it) with thousands of calls that would
-    /// delay the queue's own turns.
-    /// </summary>
-    private Task StartLanesAsync(CancellationToken cancellationToken)
-    {
-        effectsTimer?.Dispose();
-        effectsTimer = null;
-        effectsPaused = false;
-        var added = Math.Min(options.MaxEffectsInFlight - lanes, effects.Count);
-        if (lanes == 0 && added > 0)
-        {
-            backPressure.Resume(Environment.TickCount64);
-        }
-
-        lanes += added;
-        return Task.WhenAll(Enumerable.Range(0, added).Select(_ => LaneAsync()));
-    }
-
-    private async Task LaneAsync()
-    {
-        try
-        {
-            while (!effectsPaused && effects.TryDequeue(out var effect))
-            {
-                var error = await RunAsync(effect);
-                if (error is null)
-                {
-                    book.EffectDone(effect.Segment);
-                    effectsDoneSinceMarker = true;
-                    backPressure.Done(Environment.TickCount64);
-                    ReleaseWaitingEnqueues();
-
-                    // The wait grows only while nothing gets through: one failing effect does not slow the others down for long.
-                    backoff.Reset();
-                    continue;
-                }
-
-                effects.Enqueue(effect);
-                if (!effectsPaused)
-                {
-                    effectsPaused = true;
-                    ReleaseWaitingEnqueues();
-                    var delay = backoff.Next();
-                    LogEffectFailed(logger, error, Key, delay);
-                    effectsTimer?.Dispose();
-                    effectsTimer = StartLanesAfter(delay);
-                }
-            }
-        }
-        finally
-        {
-            lanes--;
-        }
-    }
-
-    private async Task<Exception?> RunAsync(PendingEffect effect)
-    {
-        try
-        {
-            switch (effect.Event)
-            {
-                case GroupMatched matched:
-                    var matchedTickets = Views(matched.Members);
-                    await GrainFactory.GetGrain<IMatchGrain>(matched.MatchId).Create(Definition(matched));
-                    await PushAsync(matchedTickets);
-                    break;
-                case TicketsExpired expired:
-                    var expiredTickets = Views(expired.Tickets);
-                    await Task.WhenAll(expired.Tickets.Select(t => GrainFactory.GetGrain<IAlarmInboxGrain>(t.UserId).Raise(new AlarmDraft(
-                        AlarmIds.TicketExpired(Key, t.Seq, t.UserId),
-                        AlarmType.TicketExpired,
-                        $"Your {Key} random-match ticket expired without a match.",
-                        null,
-                        null,
-                        null,
-                        null))));
-                    await PushAsync(expiredTickets);
-                    break;
-            }
-
-            return null;
-        }
-        catch (Exception ex)
-        {
-            return ex;
+            case GroupMatched matched:
+                var matchedTickets = Views(matched.Members);
+                await GrainFactory.GetGrain<IMatchGrain>(matched.MatchId).Create(Definition(matched));
+                await PushAsync(matchedTickets);
+                break;
+            case TicketsExpired expired:
+                var expiredTickets = Views(expired.Tickets);
+                await Task.WhenAll(expired.Tickets.Select(t => GrainFactory.GetGrain<IAlarmInboxGrain>(t.UserId).Raise(new AlarmDraft(
+                    AlarmIds.TicketExpired(Key, t.Seq, t.UserId),
+                    AlarmType.TicketExpired,
+                    $"Your {Key} random-match ticket expired without a match.",
+                    null,
+                    null,
+                    null,
+                    null))));
+                await PushAsync(expiredTickets);
+                break;
         }
     }
 
@@ -700,9 +486,6 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         // Catalog order, not dictionary order: a re-run after a restart must build the very same definition.
         $"Random {Key} match ({string.Join(", ", category!.Dimensions.Where(d => matched.Agreed.ContainsKey(d.Name)).Select(d => matched.Agreed[d.Name][0]))})");
 
-    /// <param name="QueuedAt">When it was queued (<see cref="Environment.TickCount64"/>): how far effects lag behind.</param>
-    private sealed record PendingEffect(QueueEvent Event, long Segment, long QueuedAt);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Queue {Category} recovered {Waiting} waiting tickets and {Effects} pending effects from {Segments} journal segments")]
     private static partial void LogRecovered(ILogger logger, string category, int waiting, int effects, int segments);
 
@@ -717,13 +500,4 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Queue {Category}: reminder or compaction failed; retried on the next change")]
     private static partial void LogMaintenanceFailed(ILogger logger, Exception exception, string category);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue {Category}: compacted journal segment {Segment} could not be deleted")]
-    private static partial void LogSegmentNotDeleted(ILogger logger, Exception exception, string category, long segment);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue {Category}: a match or expiry alarm was not delivered; retrying in {Backoff}")]
-    private static partial void LogEffectFailed(ILogger logger, Exception exception, string category, TimeSpan backoff);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue {Category} held tickets for {Waited} until its effects caught up ({Pending} pending, {Lanes} lanes running)")]
-    private static partial void LogHeldForEffects(ILogger logger, string category, TimeSpan waited, int pending, int lanes);
 }

@@ -18,18 +18,15 @@ public sealed record FinishedTicket(Guid UserId, long Seq, TicketView View, stri
 
 /// <summary>
 /// What a queue knows about its tickets, in memory: the waiting ones (also in the matcher, by deadline, by
-/// seq) and the recently finished ones; and, per journal segment, how many of those tickets still need its
-/// records and how many of its effects are not done yet — which decides when a segment may go.
+/// seq) and the recently finished ones. The journal is told which segment each one's records live in.
 /// </summary>
-public sealed class TicketBook(string category, RandomMatcher matcher, TimeSpan retention, TimeProvider clock)
+public sealed class TicketBook(string category, RandomMatcher matcher, TimeSpan retention, TimeProvider clock, IJournalResidency journal)
 {
     private readonly Dictionary<Guid, WaitingTicket> waiting = [];
     private readonly Dictionary<long, WaitingTicket> bySeq = [];
     private readonly SortedSet<(DateTimeOffset ExpiresAt, long Seq)> deadlines = [];
     private readonly Dictionary<Guid, FinishedTicket> finished = [];
     private readonly SortedSet<(DateTimeOffset VisibleUntil, long Seq, Guid UserId)> visibility = [];
-    private readonly Dictionary<long, SegmentUse> segments = [];
-    private readonly SortedSet<long> unsettled = [];
 
     public int WaitingCount => waiting.Count;
 
@@ -90,7 +87,7 @@ public sealed class TicketBook(string category, RandomMatcher matcher, TimeSpan 
         waiting[ticket.UserId] = ticket;
         bySeq[ticket.Seq] = ticket;
         deadlines.Add((ticket.ExpiresAt, ticket.Seq));
-        Use(ticket.Home).Live++;
+        journal.Entered(ticket.Home);
         if (toMatcher)
         {
             matcher.Add(ticket);
@@ -106,7 +103,7 @@ public sealed class TicketBook(string category, RandomMatcher matcher, TimeSpan 
 
         bySeq.Remove(ticket.Seq);
         deadlines.Remove((ticket.ExpiresAt, ticket.Seq));
-        Use(ticket.Home).Live--;
+        journal.Left(ticket.Home);
         if (fromMatcher)
         {
             matcher.Remove(ticket);
@@ -115,9 +112,38 @@ public sealed class TicketBook(string category, RandomMatcher matcher, TimeSpan 
         Finish(ticket, status, matchId, at);
     }
 
+    /// <summary>Ends the tickets an event ends (matched, expired, cancelled); tickets already gone are skipped.</summary>
+    public void End(QueueEvent ending, bool fromMatcher = true)
+    {
+        var (seqs, status, matchId, at) = ending switch
+        {
+            GroupMatched matched => (matched.Members.Select(m => m.Seq), TicketStatus.Matched, (Guid?)matched.MatchId, matched.At),
+            TicketsExpired expired => (expired.Tickets.Select(t => t.Seq), TicketStatus.Expired, null, expired.At),
+            TicketCancelled cancelled => ([cancelled.Seq], TicketStatus.Cancelled, null, cancelled.At),
+            _ => throw new ArgumentException($"{ending.GetType().Name} ends no ticket.", nameof(ending)),
+        };
+        foreach (var seq in seqs)
+        {
+            // A ticket whose enqueue record was compacted away had ended before; nothing to undo.
+            if (BySeq(seq) is { } ticket)
+            {
+                EndWaiting(ticket, status, matchId, at, fromMatcher);
+            }
+        }
+    }
+
     /// <summary>Keeps a finished ticket visible (and its journal records) for the retention, replacing the user's older one.</summary>
     public void Finish(WaitingTicket ticket, TicketStatus status, Guid? matchId, DateTimeOffset at) =>
         Remember(new FinishedTicket(ticket.UserId, ticket.Seq, View(ticket, status, matchId), ticket.RequestId, at, at + retention) { Home = ticket.Home });
+
+    /// <summary>A replayed ticket starts waiting again (the matcher gets it from the sweep that follows the replay).</summary>
+    public WaitingTicket Replay(TicketEnqueued record, long segment)
+    {
+        var ticket = matcher.Ticket(record.Seq, record.UserId, record.Nickname, record.Conditions, record.EnqueuedAt, record.ExpiresAt, record.RequestId);
+        ticket.Home = segment;
+        AddWaiting(ticket, toMatcher: false);
+        return ticket;
+    }
 
     /// <summary>A finished ticket re-recorded by compaction: it moves, is superseded by a newer ticket, or is new to this replay.</summary>
     public void Replay(TicketFinished record, long segment)
@@ -169,39 +195,9 @@ public sealed class TicketBook(string category, RandomMatcher matcher, TimeSpan 
 
     public void MoveTo(IJournalResident ticket, long segment)
     {
-        Use(ticket.Home).Live--;
+        journal.Left(ticket.Home);
         ticket.Home = segment;
-        Use(segment).Live++;
-    }
-
-    /// <summary>An effect recorded in <paramref name="segment"/> is pending: the segment stays until it is done.</summary>
-    public void EffectPending(long segment)
-    {
-        Use(segment).Unsettled++;
-        unsettled.Add(segment);
-    }
-
-    public void EffectDone(long segment)
-    {
-        if (--Use(segment).Unsettled == 0)
-        {
-            unsettled.Remove(segment);
-        }
-    }
-
-    /// <summary>The first segment with an effect not done yet, or <paramref name="tail"/> + 1 when every effect is done.</summary>
-    public long FirstUnsettled(long tail) => unsettled.Count == 0 ? tail + 1 : unsettled.Min;
-
-    /// <summary>True when no live ticket and no pending effect needs the segment.</summary>
-    public bool IsFree(long segment) => segments.GetValueOrDefault(segment) is null or { Live: 0, Unsettled: 0 };
-
-    /// <summary>True when no pending effect needs the segment (its live tickets can be carried away).</summary>
-    public bool IsSettled(long segment) => segments.GetValueOrDefault(segment) is null or { Unsettled: 0 };
-
-    public void Drop(long segment)
-    {
-        segments.Remove(segment);
-        unsettled.Remove(segment);
+        journal.Entered(segment);
     }
 
     public static TicketEnqueued Enqueued(WaitingTicket t) => new(t.Seq, t.UserId, t.Nickname, t.Conditions, t.EnqueuedAt, t.ExpiresAt, t.RequestId);
@@ -226,32 +222,13 @@ public sealed class TicketBook(string category, RandomMatcher matcher, TimeSpan 
 
         finished[ticket.UserId] = ticket;
         visibility.Add((ticket.VisibleUntil, ticket.Seq, ticket.UserId));
-        Use(ticket.Home).Live++;
+        journal.Entered(ticket.Home);
     }
 
     private void Forget(FinishedTicket ticket)
     {
         finished.Remove(ticket.UserId);
         visibility.Remove((ticket.VisibleUntil, ticket.Seq, ticket.UserId));
-        Use(ticket.Home).Live--;
-    }
-
-    private SegmentUse Use(long segment)
-    {
-        if (!segments.TryGetValue(segment, out var use))
-        {
-            segments[segment] = use = new SegmentUse();
-        }
-
-        return use;
-    }
-
-    private sealed class SegmentUse
-    {
-        /// <summary>Waiting tickets, and finished ones still visible, whose records live in this segment.</summary>
-        public int Live { get; set; }
-
-        /// <summary>Effects recorded in this segment that are not done yet.</summary>
-        public int Unsettled { get; set; }
+        journal.Left(ticket.Home);
     }
 }

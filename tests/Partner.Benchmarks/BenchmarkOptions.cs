@@ -44,6 +44,8 @@ public sealed record BenchmarkOptions
           --install-wrk             apt-get install wrk when it is missing (root or sudo)
           --results PATH            where to write the summary (default tests/Partner.Benchmarks/results/latest.md)
           --no-results              do not write the summary file
+          --busy-machine            start each run at once, measuring it once, even when other processes use the cores
+                                    (the notes say how much they used); for comparing two builds on a shared machine
         """;
 
     public string Suite { get; init; } = "all";
@@ -104,6 +106,9 @@ public sealed record BenchmarkOptions
 
     public bool WriteResults { get; init; } = true;
 
+    /// <summary>Whether a run waits for other processes to leave the cores, and is measured again when they disturbed it.</summary>
+    public bool WaitForQuiet { get; init; } = true;
+
     public bool RunsRooms => Suite is "rooms" or "all";
 
     public bool RunsReads => Suite is "reads" or "all";
@@ -156,6 +161,7 @@ public sealed record BenchmarkOptions
                 "--install-wrk" => options with { InstallWrk = true },
                 "--results" => options with { ResultsPath = Value() },
                 "--no-results" => options with { WriteResults = false },
+                "--busy-machine" => options with { WaitForQuiet = false },
                 _ => throw new ArgumentException($"unknown argument '{arg}'."),
             };
         }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Partner.Catalog;
 using Partner.RandomMatch;
@@ -11,36 +12,26 @@ public sealed class TicketBookRules
     private static readonly CategoryDefinition Category = new("MEAL", [new DimensionDefinition("place", ["SEOCHO", "GAEPO"], MatchedInRandom: true)], 2);
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 25, 3, 0, 0, TimeSpan.Zero));
     private readonly RandomMatcher matcher = new(Category);
+    private readonly QueueJournal journal = new(new SegmentedLog<QueueEvent>(new MemorySegmentStorage(), "test-rmq-segment", "MEAL", 16), 16, 32, NullLogger.Instance, "MEAL");
     private readonly TicketBook book;
 
-    public TicketBookRules() => book = new TicketBook("MEAL", matcher, Retention, clock);
+    public TicketBookRules() => book = new TicketBook("MEAL", matcher, Retention, clock, journal);
 
     [Fact]
     public void AFinishedTicketKeepsItsSegmentUntilItsRetentionEnds()
     {
         var ticket = Ticket(1, Guid.NewGuid(), segment: 4);
         book.AddWaiting(ticket, toMatcher: true);
-        Assert.False(book.IsFree(4));
+        Assert.False(journal.IsFree(4));
 
         book.EndWaiting(ticket, TicketStatus.Matched, Guid.NewGuid(), clock.GetUtcNow());
-        Assert.False(book.IsFree(4));
+        Assert.False(journal.IsFree(4));
         Assert.Equal(TicketStatus.Matched, book.ViewOf(ticket.UserId, clock.GetUtcNow())?.Status);
 
         clock.Advance(Retention);
         book.Prune(clock.GetUtcNow());
-        Assert.True(book.IsFree(4));
+        Assert.True(journal.IsFree(4));
         Assert.Null(book.ViewOf(ticket.UserId, clock.GetUtcNow()));
-    }
-
-    [Fact]
-    public void APendingEffectKeepsItsSegmentUntilDone()
-    {
-        book.EffectPending(2);
-        Assert.False(book.IsFree(2));
-        Assert.False(book.IsSettled(2));
-
-        book.EffectDone(2);
-        Assert.True(book.IsFree(2));
     }
 
     [Fact]
@@ -53,7 +44,7 @@ public sealed class TicketBookRules
 
         book.AddWaiting(Ticket(2, userId, segment: 1), toMatcher: true);
 
-        Assert.True(book.IsFree(0));
+        Assert.True(journal.IsFree(0));
         Assert.Equal(TicketStatus.Waiting, book.ViewOf(userId, clock.GetUtcNow())?.Status);
     }
 
@@ -66,7 +57,7 @@ public sealed class TicketBookRules
         book.Replay(Snapshot(3, userId, TicketStatus.Matched), segment: 4);
 
         Assert.Equal(TicketStatus.Waiting, book.ViewOf(userId, clock.GetUtcNow())?.Status);
-        Assert.True(book.IsFree(4));
+        Assert.True(journal.IsFree(4));
     }
 
     [Fact]
@@ -79,8 +70,8 @@ public sealed class TicketBookRules
 
         book.Replay(Snapshot(7, userId, TicketStatus.Expired), segment: 6);
 
-        Assert.True(book.IsFree(1));
-        Assert.False(book.IsFree(6));
+        Assert.True(journal.IsFree(1));
+        Assert.False(journal.IsFree(6));
     }
 
     [Fact]
