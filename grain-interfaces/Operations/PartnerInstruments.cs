@@ -17,6 +17,8 @@ public static class PartnerInstruments
     public const string TicketsMatched = "partner.tickets.matched";
     public const string TicketsExpired = "partner.tickets.expired";
     public const string TicketsCancelled = "partner.tickets.cancelled";
+    public const string TicketsWaiting = "partner.tickets.waiting";
+    public const string TimeToMatch = "partner.tickets.time_to_match";
     public const string AlarmsRaised = "partner.alarms.raised";
     public const string AlarmsPushed = "partner.alarms.pushed";
     public const string AlarmPushLatency = "partner.alarms.push_latency";

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Partner.Alarms;
 using Partner.RandomMatch;
@@ -16,6 +17,8 @@ public sealed class GrainMetrics
     private readonly Counter<long> ticketsExpired;
     private readonly Counter<long> ticketsCancelled;
     private readonly Counter<long> alarmsRaised;
+    private readonly Histogram<double> timeToMatch;
+    private readonly ConcurrentDictionary<string, int> waiting = new();
 
     public GrainMetrics(IMeterFactory meters)
     {
@@ -29,6 +32,15 @@ public sealed class GrainMetrics
         ticketsExpired = meter.CreateCounter<long>(PartnerInstruments.TicketsExpired, description: "Random-match tickets that expired unmatched, by category.");
         ticketsCancelled = meter.CreateCounter<long>(PartnerInstruments.TicketsCancelled, description: "Random-match tickets cancelled by their owner, by category.");
         alarmsRaised = meter.CreateCounter<long>(PartnerInstruments.AlarmsRaised, description: "Alarms stored in an inbox, by type.");
+        timeToMatch = meter.CreateHistogram<double>(
+            PartnerInstruments.TimeToMatch,
+            unit: "s",
+            description: "How long each matched ticket waited, from its enqueue to its group, by category.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800] });
+        meter.CreateObservableGauge(
+            PartnerInstruments.TicketsWaiting,
+            () => waiting.Select(w => new Measurement<int>(w.Value, Tag(PartnerInstruments.Category, w.Key))),
+            description: "Random-match tickets waiting now, by category (reported by the silo holding the category's queue).");
     }
 
     public void RoomCreated(string category) => roomsCreated.Add(1, Tag(PartnerInstruments.Category, category));
@@ -41,8 +53,24 @@ public sealed class GrainMetrics
 
     public void AlarmRaised(AlarmType type) => alarmsRaised.Add(1, Tag(PartnerInstruments.AlarmType, type.ToString()));
 
-    /// <summary>Counts what a durable journal write of a category's queue recorded.</summary>
-    public void TicketEvents(string category, IEnumerable<QueueEvent> events)
+    /// <summary>The waiting tickets of a category's queue on this silo; null when the queue leaves the silo.</summary>
+    public void Waiting(string category, int? count)
+    {
+        if (count is { } value)
+        {
+            waiting[category] = value;
+        }
+        else
+        {
+            waiting.TryRemove(category, out _);
+        }
+    }
+
+    /// <summary>
+    /// Counts what a durable journal write of a category's queue recorded; <paramref name="enqueuedAt"/> gives a matched
+    /// member's enqueue time, for the time it waited.
+    /// </summary>
+    public void TicketEvents(string category, IEnumerable<QueueEvent> events, Func<GroupMember, DateTimeOffset?>? enqueuedAt = null)
     {
         var tag = Tag(PartnerInstruments.Category, category);
         foreach (var recorded in events)
@@ -54,6 +82,14 @@ public sealed class GrainMetrics
                     break;
                 case GroupMatched matched:
                     ticketsMatched.Add(matched.Members.Length, tag);
+                    foreach (var member in matched.Members)
+                    {
+                        if (enqueuedAt?.Invoke(member) is { } since)
+                        {
+                            timeToMatch.Record(Math.Max((matched.At - since).TotalSeconds, 0), tag);
+                        }
+                    }
+
                     break;
                 case TicketsExpired expired:
                     ticketsExpired.Add(expired.Tickets.Length, tag);

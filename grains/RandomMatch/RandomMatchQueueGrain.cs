@@ -83,7 +83,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         var log = new SegmentedLog<QueueEvent>(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageName), JournalKind, definition.Name, options.SegmentEvents);
         journal = new QueueJournal(log, options.SegmentEvents, options.MaxLiveSegments, logger, Key);
         book = new TicketBook(definition.Name, matcher, options.FinishedTicketRetention, clock, journal);
-        waits = options.WaitInsight ? new TicketWaits(matcher, options.ArrivalWindow) : null;
+        waits = options.WaitInsight ? new TicketWaits(matcher, options.ArrivalWindow, options.WaitUpdatePeriod, TimeProvider.System) : null;
         effects = new QueueEffects(
             options.MaxEffectsInFlight,
             options.MaxEffectLag,
@@ -106,6 +106,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        metrics.Waiting(Key, null);
         expiryTimer?.Dispose();
         return Task.CompletedTask;
     }
@@ -148,7 +149,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         }
 
         await AppendAsync(events);
-        metrics.TicketEvents(Key, events);
+        metrics.TicketEvents(Key, events, member => book.FinishedView(member.UserId, member.Seq)?.EnqueuedAt);
         foreach (var effect in pending)
         {
             AddEffect(effect, segment);
@@ -366,6 +367,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     {
         ArmExpiry();
         effects.Start();
+        metrics.Waiting(Key, book.WaitingCount);
     }
 
     private void ArmExpiry()

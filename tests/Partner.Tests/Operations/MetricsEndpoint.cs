@@ -107,7 +107,10 @@ public sealed class MetricsEndpoint(MetricsApi api) : IClassFixture<MetricsApi>
         Assert.Equal(HttpStatusCode.Created, (await second.PutTicketAsync(category)).StatusCode);
         Assert.Equal("MATCHED", (await (await third.PutTicketAsync(category)).TicketAsync()).GetProperty("status").GetString());
         await MetricsScrape.EventuallyAsync(http, Path, "partner_tickets_matched_total", 2, label);
+        await MetricsScrape.EventuallyAsync(http, Path, "partner_tickets_time_to_match_seconds_count", 2, label);
+        await MetricsScrape.EventuallyAsync(http, Path, "partner_tickets_waiting", 0, label);
         Assert.Equal(HttpStatusCode.Created, (await late.PutTicketAsync(category)).StatusCode);
+        await MetricsScrape.EventuallyAsync(http, Path, "partner_tickets_waiting", 1, label);
 
         var text = await MetricsScrape.EventuallyAsync(http, Path, "partner_tickets_expired_total", 1, label);
         Assert.Equal(4, MetricsScrape.Sum(text, "partner_tickets_enqueued_total", label));

@@ -291,3 +291,38 @@ public sealed class WaitInsightRules(ITestOutputHelper output)
     private static WaitingTicket Ticket(RandomMatcher matcher, long seq, params (string Dimension, string[] Values)[] conditions) =>
         matcher.Ticket(seq, Guid.NewGuid(), $"user{seq}", conditions.ToImmutableDictionary(c => c.Dimension, c => c.Values.ToImmutableArray()), Start, Start + Lifetime);
 }
+
+/// <summary>Who is told of changed wait figures: only those whose figures changed, at most once per spacing.</summary>
+public sealed class TicketWaitsRules
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 6, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void AnOwnerIsToldOfAChangeOnceAndNotAgainWithinTheSpacing()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Now);
+        var matcher = new RandomMatcher(new CategoryDefinition("MEAL", [new DimensionDefinition("place", ["SEOCHO", "GAEPO"], true)], 4));
+        var waits = new TicketWaits(matcher, TimeSpan.FromMinutes(30), TimeSpan.FromSeconds(1), clock);
+        var mine = Ticket(matcher, 1);
+        matcher.Add(mine);
+        var view = new TicketView("MEAL", mine.Conditions, TicketStatus.Waiting, Now, mine.ExpiresAt, null);
+        Assert.Equal(0, waits.Describe(view, mine, Now).CompatibleWaiting);
+        Assert.Empty(waits.Changed([mine], Now));
+
+        matcher.Add(Ticket(matcher, 2));
+        Assert.Empty(waits.Changed([mine], Now));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var told = Assert.Single(waits.Changed([mine], Now));
+        Assert.Equal(1, told.Compatible);
+        Assert.Empty(waits.Changed([mine], Now));
+
+        clock.Advance(TimeSpan.FromMilliseconds(500));
+        matcher.Add(Ticket(matcher, 3));
+        Assert.Empty(waits.Changed([mine], Now));
+        clock.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.Equal(2, Assert.Single(waits.Changed([mine], Now)).Compatible);
+    }
+
+    private static WaitingTicket Ticket(RandomMatcher matcher, long seq) =>
+        matcher.Ticket(seq, Guid.NewGuid(), $"user{seq}", ImmutableDictionary<string, ImmutableArray<string>>.Empty, Now, Now.AddMinutes(30));
+}

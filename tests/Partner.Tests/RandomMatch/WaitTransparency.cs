@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -75,23 +74,21 @@ public sealed class WaitTransparency : IDisposable
     }
 
     [Fact]
-    public async Task TheOwnerIsToldWhenACompatibleTicketArrivesAtMostOncePerSecond()
+    public async Task TheOwnerIsToldWhenCompatibleTicketsArriveAndNotOfAnIncompatibleOne()
     {
         var category = factory.FreshCategory(size: 4);
         var alice = await factory.SignInAsync();
         await using var phone = await LiveClient.ConnectAsync(factory, alice.AccessToken);
         await alice.PutTicketAsync(category, new { place = new[] { "GAEPO" } });
 
-        var watch = Stopwatch.StartNew();
         await (await factory.SignInAsync()).PutTicketAsync(category);
         var first = await phone.NextTicketAsync(t => t.GetProperty("status").GetString() == "WAITING");
-        var firstAt = watch.Elapsed;
         Assert.Equal(1, first.GetProperty("compatibleWaiting").GetInt32());
 
+        // The spacing of pushes (at most one a second) is TicketWaitsRules' to prove: receipts here carry the stream's jitter.
         await (await factory.SignInAsync()).PutTicketAsync(category, new { place = new[] { "GAEPO", "SEOCHO" } });
         var second = await phone.NextTicketAsync(t => t.GetProperty("status").GetString() == "WAITING");
         Assert.Equal(2, second.GetProperty("compatibleWaiting").GetInt32());
-        Assert.True(watch.Elapsed - firstAt >= TimeSpan.FromSeconds(0.9), $"two pushes {watch.Elapsed - firstAt} apart");
 
         await (await factory.SignInAsync()).PutTicketAsync(category, new { place = new[] { "SEOCHO" } });
         Assert.Equal(2, (await alice.QueueAsync(category)).GetProperty("ticket").GetProperty("compatibleWaiting").GetInt32());
