@@ -143,16 +143,7 @@ public sealed class ProductionLogs(ProductionServers servers)
     /// <summary>The 42 authorization-code flow as a browser follows it: the access token from the fragment, the refresh token from its cookie.</summary>
     private static async Task<(string AccessToken, string RefreshToken)> SignInThroughIntraAsync(ApiProcess api)
     {
-        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = api.Http.BaseAddress };
-        using var provider = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
-        var challenge = await browser.GetAsync("/api/auth/login/42?returnUrl=%2F");
-        Assert.Equal(HttpStatusCode.Redirect, challenge.StatusCode);
-        var consent = await provider.GetAsync(challenge.Headers.Location!);
-        Assert.Equal(HttpStatusCode.Redirect, consent.StatusCode);
-        var final = await browser.GetAsync(consent.Headers.Location!.PathAndQuery);
-        Assert.Equal(HttpStatusCode.Redirect, final.StatusCode);
-        var fragment = final.Headers.Location!.OriginalString.Split('#', 2)[1];
-        var accessToken = Uri.UnescapeDataString(fragment.Split('&').Single(p => p.StartsWith("access_token=", StringComparison.Ordinal))["access_token=".Length..]);
+        var (accessToken, final) = await IntraBrowserFlow.SignInAsync(api);
         return (accessToken, RefreshCookieOf(final));
     }
 

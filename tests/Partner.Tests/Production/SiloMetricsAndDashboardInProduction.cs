@@ -106,19 +106,7 @@ public sealed class SiloMetricsAndDashboardInProduction(ProductionServers server
     }
 
     /// <summary>The 42 authorization-code flow as a browser follows it: the API's cookies kept, redirects taken one by one.</summary>
-    private async Task<string> SignInThroughIntraAsync()
-    {
-        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = api.Http.BaseAddress };
-        using var provider = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
-        var challenge = await browser.GetAsync("/api/auth/login/42?returnUrl=%2F");
-        Assert.Equal(HttpStatusCode.Redirect, challenge.StatusCode);
-        var consent = await provider.GetAsync(challenge.Headers.Location!);
-        Assert.Equal(HttpStatusCode.Redirect, consent.StatusCode);
-        var final = await browser.GetAsync(consent.Headers.Location!.PathAndQuery);
-        Assert.Equal(HttpStatusCode.Redirect, final.StatusCode);
-        var fragment = final.Headers.Location!.OriginalString.Split('#', 2)[1];
-        return Uri.UnescapeDataString(fragment.Split('&').Single(p => p.StartsWith("access_token=", StringComparison.Ordinal))["access_token=".Length..]);
-    }
+    private async Task<string> SignInThroughIntraAsync() => (await IntraBrowserFlow.SignInAsync(api)).AccessToken;
 
     private async Task<string> SignInAsync()
     {
