@@ -6,6 +6,7 @@ using Partner.Api.Operations;
 using Partner.Api.RandomMatch;
 using Partner.Api.Rooms;
 using Partner.Alarms;
+using Partner.Catalog;
 using Partner.Rooms;
 using Partner.Streams;
 
@@ -13,9 +14,9 @@ namespace Partner.Api.Live;
 
 /// <summary>
 /// The live feeds of this API node: one stream subscription per user and per room that its
-/// connections need, taken with the first such connection and dropped with the last (the Orleans
-/// cluster is the backplane). Alarms go out in seq order, once each: a gap in the seqs is filled
-/// from the inbox before the alarm that revealed it.
+/// connections need, taken with the first such connection and dropped with the last, and one per
+/// random-match queue (the Orleans cluster is the backplane). Alarms go out in seq order, once each:
+/// a gap in the seqs is filled from the inbox before the alarm that revealed it.
 /// </summary>
 public sealed partial class LiveFeeds(
     IClusterClient cluster,
@@ -32,6 +33,7 @@ public sealed partial class LiveFeeds(
     private readonly Dictionary<Guid, UserFeed> users = [];
     private readonly Dictionary<Guid, RoomFeed> rooms = [];
     private readonly ConcurrentDictionary<string, Connection> connections = new();
+    private QueueFeeds? queues;
 
     public static string UserGroup(Guid userId) => $"user:{userId:N}";
 
@@ -41,6 +43,7 @@ public sealed partial class LiveFeeds(
         metrics.HubConnected();
         await hub.Groups.AddToGroupAsync(context.ConnectionId, UserGroup(userId));
         UserFeed feed;
+        QueueFeeds tickets;
         lock (gate)
         {
             if (!users.TryGetValue(userId, out feed!))
@@ -49,11 +52,17 @@ public sealed partial class LiveFeeds(
             }
 
             feed.Connections.Add(context.ConnectionId);
+            if (queues is null || queues.Started.IsFaulted || queues.Started.IsCanceled)
+            {
+                queues = new QueueFeeds(this, queues);
+            }
+
+            tickets = queues;
         }
 
         try
         {
-            await feed.Started;
+            await Task.WhenAll(feed.Started, tickets.Started);
         }
         catch
         {
@@ -225,7 +234,7 @@ public sealed partial class LiveFeeds(
         public ConcurrentDictionary<Guid, byte> Rooms { get; } = new();
     }
 
-    /// <summary>One user's stream on this node: pushes its alarms in seq order and its ticket changes, and closes its connections at withdrawal.</summary>
+    /// <summary>One user's stream on this node: pushes its alarms in seq order, and closes its connections at withdrawal.</summary>
     private sealed class UserFeed
     {
         private readonly LiveFeeds owner;
@@ -276,11 +285,6 @@ public sealed partial class LiveFeeds(
                 }
 
                 return;
-            }
-
-            if (push.Ticket is { } ticket)
-            {
-                await owner.hub.Clients.Group(UserGroup(userId)).ticketUpdated(TicketDto.From(ticket));
             }
 
             if (push.Alarm is not { } alarm)
@@ -338,6 +342,49 @@ public sealed partial class LiveFeeds(
             await owner.hub.Clients.Group(UserGroup(userId)).alarm(AlarmDto.From(alarm));
             owner.metrics.AlarmPushed(alarm.CreatedAt);
             lastPushed = alarm.Seq;
+        }
+    }
+
+    /// <summary>
+    /// Every random-match queue's stream, taken with this node's first connection and kept: each batch of changed tickets
+    /// goes to the owners connected here, in the queue's order. A node pays for every ticket change of the cluster, once
+    /// per batch, instead of each queue publishing once per owner.
+    /// </summary>
+    private sealed class QueueFeeds
+    {
+        private readonly LiveFeeds owner;
+        private readonly ConcurrentDictionary<string, StreamSubscriptionHandle<TicketsChanged>> subscriptions;
+
+        /// <param name="failed">An earlier attempt whose subscriptions are kept (those that were made).</param>
+        public QueueFeeds(LiveFeeds owner, QueueFeeds? failed)
+        {
+            this.owner = owner;
+            subscriptions = failed?.subscriptions ?? new();
+            Started = StartAsync();
+        }
+
+        public Task Started { get; }
+
+        private async Task StartAsync()
+        {
+            foreach (var category in await owner.grains.GetGrain<ICatalogGrain>(0).List())
+            {
+                if (!subscriptions.ContainsKey(category.Name))
+                {
+                    subscriptions[category.Name] = await owner.Stream<TicketsChanged>(PartnerStreams.Queue(category.Name)).SubscribeAsync((batch, _) => OnBatchAsync(batch));
+                }
+            }
+        }
+
+        private Task OnBatchAsync(TicketsChanged batch)
+        {
+            List<TicketChange> mine;
+            lock (owner.gate)
+            {
+                mine = [.. batch.Tickets.Where(change => owner.users.ContainsKey(change.UserId))];
+            }
+
+            return Task.WhenAll(mine.Select(change => owner.hub.Clients.Group(UserGroup(change.UserId)).ticketUpdated(TicketDto.From(change.Ticket))));
         }
     }
 

@@ -22,24 +22,29 @@ public static class PartnerStreams
     /// <summary>Per room (keyed by room id): <see cref="RoomChanged"/> items.</summary>
     public const string RoomsNamespace = "rooms";
 
+    /// <summary>
+    /// Per random-match queue (keyed by category): <see cref="TicketsChanged"/> batches, one per queue turn or wait-figures
+    /// tick, in the queue's order; each API node passes on the tickets of its connected users.
+    /// </summary>
+    public const string QueuesNamespace = "queues";
+
     public static StreamId User(Guid userId) => StreamId.Create(UsersNamespace, userId);
+
+    public static StreamId Queue(string category) => StreamId.Create(QueuesNamespace, category);
 
     public static StreamId Room(Guid roomId) => StreamId.Create(RoomsNamespace, roomId);
 }
 
 /// <summary>
 /// Something for every connection of one user: a new alarm (durable in the inbox before it is
-/// pushed), a random-match ticket that changed (durable in its queue's journal), or the end of the account.
+/// pushed), or the end of the account.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("partner.user-push")]
 public sealed record UserPush(
     [property: Id(0)] Alarm? Alarm,
-    [property: Id(1)] bool Withdrawn,
-    [property: Id(2)] TicketView? Ticket = null)
+    [property: Id(1)] bool Withdrawn)
 {
     public static UserPush Of(Alarm alarm) => new(alarm, false);
-
-    public static UserPush Of(TicketView ticket) => new(null, false, ticket);
 
     public static UserPush AccountWithdrawn { get; } = new(null, true);
 }
@@ -53,3 +58,15 @@ public sealed record UserPush(
 public sealed record RoomChanged(
     [property: Id(0)] RoomView Room,
     [property: Id(1)] ImmutableArray<Guid> ParticipantIds);
+
+/// <summary>
+/// Random-match tickets of one queue that changed, each as its owner sees it: ended (matched, expired, cancelled — durable in
+/// the queue's journal first) or still waiting with new wait figures. One stream per queue, not one per owner: a queue turn
+/// that touches thousands of tickets publishes once.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("partner.tickets-changed")]
+public sealed record TicketsChanged([property: Id(0)] ImmutableArray<TicketChange> Tickets);
+
+/// <summary>One owner's ticket in a <see cref="TicketsChanged"/> batch.</summary>
+[GenerateSerializer, Immutable, Alias("partner.ticket-change")]
+public sealed record TicketChange([property: Id(0)] Guid UserId, [property: Id(1)] TicketView Ticket);

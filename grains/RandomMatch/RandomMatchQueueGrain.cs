@@ -215,7 +215,7 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
         book.EndWaiting(ticket, TicketStatus.Cancelled, null, now);
         AfterChange();
         // The user's other devices learn it was cancelled.
-        await this.PublishAsync(PartnerStreams.User(userId), UserPush.Of(book.View(ticket, TicketStatus.Cancelled, null)), logger);
+        await PushAsync([new TicketChange(userId, book.View(ticket, TicketStatus.Cancelled, null))]);
         await MaintainAsync();
     }
 
@@ -242,10 +242,9 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
 
         var now = clock.GetUtcNow();
         var changed = waits.Changed(book.Waiting, now);
-        await Task.WhenAll(changed.Select(c => this.PublishAsync(
-            PartnerStreams.User(c.Ticket.UserId),
-            UserPush.Of(book.View(c.Ticket, TicketStatus.Waiting, null) with { CompatibleWaiting = c.Compatible, EstimatedWaitSeconds = c.Seconds }),
-            logger)));
+        await PushAsync([.. changed.Select(c => new TicketChange(
+            c.Ticket.UserId,
+            book.View(c.Ticket, TicketStatus.Waiting, null) with { CompatibleWaiting = c.Compatible, EstimatedWaitSeconds = c.Seconds }))]);
     }
 
     public async Task ExpireDue()
@@ -470,12 +469,15 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     }
 
     /// <summary>The ended tickets as their owners see them; one no longer kept (superseded, or past its retention) is not pushed.</summary>
-    private List<(Guid UserId, TicketView View)> Views(ImmutableArray<GroupMember> members) =>
-        [.. members.Select(m => (m.UserId, View: book.FinishedView(m.UserId, m.Seq))).Where(v => v.View is not null).Select(v => (v.UserId, v.View!))];
+    private ImmutableArray<TicketChange> Views(ImmutableArray<GroupMember> members) =>
+        [.. members.Select(m => (m.UserId, View: book.FinishedView(m.UserId, m.Seq))).Where(v => v.View is not null).Select(v => new TicketChange(v.UserId, v.View!))];
 
-    /// <summary>After the effect: each owner's devices learn how the ticket ended (a redone effect pushes again; the state is the same).</summary>
-    private Task PushAsync(List<(Guid UserId, TicketView View)> tickets) =>
-        Task.WhenAll(tickets.Select(t => this.PublishAsync(PartnerStreams.User(t.UserId), UserPush.Of(t.View), logger)));
+    /// <summary>
+    /// The owners' devices learn of their changed tickets, in one message on the queue's stream (a redone effect pushes
+    /// again; the state is the same).
+    /// </summary>
+    private Task PushAsync(ImmutableArray<TicketChange> tickets) =>
+        tickets.IsEmpty ? Task.CompletedTask : this.PublishAsync(PartnerStreams.Queue(Key), new TicketsChanged(tickets), logger);
 
     private MatchDefinition Definition(GroupMatched matched) => new(
         matched.MatchId,
