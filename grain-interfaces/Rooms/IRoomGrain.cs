@@ -81,7 +81,14 @@ public interface IRoomGrain : IGrainWithGuidKey
 [Alias("partner.room-day")]
 public interface IRoomDayGrain : IGrainWithStringKey
 {
-    /// <summary>Adds or replaces a listing, durably (create, edit, complete).</summary>
+    /// <summary>
+    /// Durably notes that a room is being created, before the room's own write: if the creation stops after that write,
+    /// the directory finishes it (lists the room) by itself.
+    /// </summary>
+    [Alias("reserve")]
+    Task Reserve(Guid roomId);
+
+    /// <summary>Adds or replaces a listing, durably (create, edit, complete); ends the room's reservation.</summary>
     [Alias("upsert")]
     Task Upsert(RoomListing listing);
 

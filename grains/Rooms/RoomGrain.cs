@@ -21,9 +21,6 @@ public sealed partial class RoomGrain : Grain, IRoomGrain, IRemindable
 
     internal const string CompletionReminder = "finish-completion";
 
-    /// <summary>How often a room whose listing failed at creation tries again.</summary>
-    internal static readonly TimeSpan ListingRetry = TimeSpan.FromSeconds(1);
-
     private readonly IPersistentState<RoomState> state;
     private readonly CategoryCatalog catalog;
     private readonly SchoolCalendar calendar;
@@ -33,7 +30,6 @@ public sealed partial class RoomGrain : Grain, IRoomGrain, IRemindable
     private readonly GrainMetrics metrics;
     private readonly DeepCopier<RoomState> copier;
     private RoomState durable = new();
-    private IGrainTimer? listingRetry;
 
     public RoomGrain(
         [PersistentState("room")] IPersistentState<RoomState> state,
@@ -104,6 +100,9 @@ public sealed partial class RoomGrain : Grain, IRoomGrain, IRemindable
 
         var category = catalog.Get(draft.Category);
         var checkedDraft = Check(draft with { Category = category.Name }, category);
+        // Reserved in its directory before the room is written: a creation cut short after the write is listed from there.
+        await GrainFactory.GetGrain<IRoomDatesGrain>(category.Name).Add(checkedDraft.Date);
+        await Day(category.Name, checkedDraft.Date).Reserve(RoomId);
         var now = clock.GetUtcNow();
         Room.Created = true;
         Room.Category = category.Name;
@@ -117,13 +116,12 @@ public sealed partial class RoomGrain : Grain, IRoomGrain, IRemindable
         LogCreated(logger, RoomId, Room.Category, Room.Date);
         try
         {
-            await ListAsync();
+            await Day(Room.Category, Room.Date).Upsert(Listing(Room));
         }
         catch (Exception ex)
         {
-            // The room is durable and answered; its listing is derived data: retried until the directory takes it.
+            // The room is durable and answered; its directory lists it when the reservation comes due.
             LogListingDeferred(logger, ex, RoomId);
-            listingRetry ??= this.RegisterGrainTimer(RetryListingAsync, new GrainTimerCreationOptions(ListingRetry, ListingRetry) { KeepAlive = true });
         }
 
         return View(owner.UserId);
@@ -134,17 +132,6 @@ public sealed partial class RoomGrain : Grain, IRoomGrain, IRemindable
     {
         await GrainFactory.GetGrain<IRoomDatesGrain>(Room.Category).Add(Room.Date);
         await Day(Room.Category, Room.Date).Upsert(Listing(Room));
-    }
-
-    private async Task RetryListingAsync(CancellationToken cancellationToken)
-    {
-        if (Room.IsVisible)
-        {
-            await ListAsync();
-        }
-
-        listingRetry?.Dispose();
-        listingRetry = null;
     }
 
     public Task<RoomView> Get(Guid? viewer)

@@ -10,7 +10,7 @@ namespace Partner.Tests.Production;
 /// <summary>
 /// A silo process killed (SIGKILL) exactly between two steps of a multi-step operation — after its first durable
 /// write, as it sends the next step's call — on 2 silos, MariaDB and Redis: the survivor finishes the operation by
-/// itself (the reminder armed before that write), with nobody retrying.
+/// itself (the reminder armed, or the reservation made, before that write), with nobody retrying.
 /// </summary>
 [Collection(ProductionFaultsCollection.Name)]
 public sealed class CrashMidOperation(ProductionServers servers, ITestOutputHelper output) : IAsyncLifetime
@@ -64,6 +64,24 @@ public sealed class CrashMidOperation(ProductionServers servers, ITestOutputHelp
         await EventuallyAsync($"/api/rooms/{own}", null, HttpStatusCode.NotFound);
         var left = await EventuallyAsync($"/api/rooms/{joined}", bob, HttpStatusCode.OK, room => room.GetProperty("participantCount").GetInt32() == 1);
         Assert.Equal(1, left.GetProperty("participantCount").GetInt32());
+    }
+
+    [Fact]
+    public async Task ACreationWhoseSiloDiedBeforeListingTheRoomIsListedByItself()
+    {
+        await StartAsync("IRoomDayGrain.Upsert");
+        var alice = await SignInAsync(api);
+        var date = Rooms.RoomRequests.InDays(Random.Shared.Next(30, 300));
+        var title = $"Crash {Guid.NewGuid():N}"[..30];
+
+        var creation = await SendAsync(api, HttpMethod.Post, "/api/rooms", alice, Rooms.RoomRequests.Body(date: date, title: title));
+
+        await AssertOneSiloDiedAtTheCallAsync(creation);
+        var page = await EventuallyAsync($"/api/rooms?category=MEAL&date={date}", alice, HttpStatusCode.OK, page => page.GetProperty("items").GetArrayLength() > 0);
+        var listed = Assert.Single(page.GetProperty("items").EnumerateArray());
+        Assert.Equal(title, listed.GetProperty("title").GetString());
+        var room = await ExpectAsync(api, HttpMethod.Get, $"/api/rooms/{listed.GetProperty("roomId").GetGuid()}", alice, HttpStatusCode.OK);
+        Assert.Equal(1, room.GetProperty("participantCount").GetInt32());
     }
 
     private async Task StartAsync(string call)
