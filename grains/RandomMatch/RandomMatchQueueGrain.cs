@@ -32,7 +32,8 @@ public sealed partial class RandomMatchQueueGrain : Grain, IRandomMatchQueueGrai
     /// <summary>The storage kind of the journal's segments (keyed by category and segment number).</summary>
     public const string JournalKind = "partner-rmq-segment";
 
-    private static readonly TimeSpan WakePeriod = TimeSpan.FromMinutes(1);
+    /// <summary>As the other resume reminders: effects a crash cut short resume within about this long after the silo is declared dead.</summary>
+    private static readonly TimeSpan WakePeriod = ResumeReminders.Period;
 
     private readonly IPersistentState<RandomQueueState> state;
     private readonly CategoryCatalog catalog;
