@@ -6,6 +6,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Partner.Matches;
 using Partner.Tests.Api;
+using IRandomMatchQueueGrain = Partner.RandomMatch.IRandomMatchQueueGrain;
 
 namespace Partner.Tests.RandomMatch;
 
@@ -98,9 +99,11 @@ public sealed class EffectLanes : IDisposable
                 await (await users[(2 * i) + 1].PutTicketAsync(Category, Cell(i))).TicketAsync();
             }
 
+            // Older than the 10 ms lag by then, so the next batch must wait for the effects.
             await Task.Delay(50);
             held = users[4].PutTicketAsync(Category, Cell(2));
-            await Task.Delay(300);
+            // The front asks the queue to wait for its effects only when it has a batch to send: this one.
+            await creates.HoldBegan.Task.WaitAsync(TimeSpan.FromSeconds(10));
             Assert.False(held.IsCompleted, "an enqueue behind lagging effects was not held back");
 
             // Held in the queue's own turn, these would wait for the gate, which opens only after them.
@@ -175,8 +178,16 @@ public sealed class EffectLanes : IDisposable
         /// <summary>When set, every creation waits for it after its delay.</summary>
         public TaskCompletionSource? Gate { get; set; }
 
+        /// <summary>Set when a queue is first asked to wait for its effects (back-pressure holding a batch).</summary>
+        public TaskCompletionSource HoldBegan { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public async Task Invoke(IIncomingGrainCallContext context)
         {
+            if (context.InterfaceMethod?.Name == nameof(IRandomMatchQueueGrain.EffectsCaughtUp) && context.InterfaceMethod.DeclaringType == typeof(IRandomMatchQueueGrain))
+            {
+                HoldBegan.TrySetResult();
+            }
+
             if (context.InterfaceMethod?.Name != nameof(IMatchGrain.Create) || context.InterfaceMethod.DeclaringType != typeof(IMatchGrain))
             {
                 await context.Invoke();
