@@ -52,9 +52,8 @@ public sealed class RoomAlarms(PartnerApiFactory factory) : IClassFixture<Partne
 
         var alarm = Assert.Single(await EventuallyAsync(owner, items => items.Length == 1));
         Assert.Equal("COMMENT_REPLY", alarm.GetProperty("type").GetString());
+        // The owner's own reply came first: an alarm for it would have been raised (in order, by the room) before bob's.
         Assert.Equal(reply.GetProperty("commentId").GetGuid(), alarm.GetProperty("commentId").GetGuid());
-        await Task.Delay(200);
-        Assert.Single(await ItemsAsync(owner));
     }
 
     private static async Task<JsonElement[]> EventuallyAsync(SignedInClient user, Func<JsonElement[], bool> condition)
