@@ -61,8 +61,7 @@ public sealed partial class QueueJournal(SegmentedLog<QueueEvent> log, int segme
                         break;
                     case GroupMatched or TicketsExpired:
                         book.End(recorded, fromMatcher: false);
-                        effects.Add(recorded, number);
-                        EffectPending(number);
+                        AddEffect(effects, recorded, number);
                         break;
                     case TicketCancelled:
                         book.End(recorded, fromMatcher: false);
@@ -83,6 +82,26 @@ public sealed partial class QueueJournal(SegmentedLog<QueueEvent> log, int segme
         }
 
         return (stored.Count, nextSeq);
+    }
+
+    /// <summary>
+    /// After the replay: records the groups a catalog change made possible among the waiting tickets
+    /// (<see cref="TicketBook.Sweep"/>) in one append, ends their tickets and queues their effects.
+    /// </summary>
+    public async Task SweepAsync(TicketBook book, QueueEffects effects, DateTimeOffset now)
+    {
+        var groups = book.Sweep(now);
+        if (groups.Count == 0)
+        {
+            return;
+        }
+
+        var segment = await AppendAsync(groups, marked: false);
+        foreach (var matched in groups)
+        {
+            book.End(matched, fromMatcher: false);
+            AddEffect(effects, matched, segment);
+        }
     }
 
     /// <summary>
@@ -111,6 +130,13 @@ public sealed partial class QueueJournal(SegmentedLog<QueueEvent> log, int segme
     public void Entered(long segment) => Use(segment).Live++;
 
     public void Left(long segment) => Use(segment).Live--;
+
+    /// <summary>Queues the effect of an event recorded in <paramref name="segment"/>, which stays until it is done.</summary>
+    public void AddEffect(QueueEffects effects, QueueEvent effect, long segment)
+    {
+        effects.Add(effect, segment);
+        EffectPending(segment);
+    }
 
     /// <summary>An effect recorded in <paramref name="segment"/> is pending: the segment stays until it is done.</summary>
     public void EffectPending(long segment)
@@ -148,6 +174,35 @@ public sealed partial class QueueJournal(SegmentedLog<QueueEvent> log, int segme
         var needed = (liveTickets / segmentEvents) + 1;
         var carry = log.Tail - newHead + 1 > Math.Max(maxLiveSegments, 2 * needed) && IsSettled(newHead);
         return new CompactionPlan(newHead, carry ? newHead : null);
+    }
+
+    /// <summary>
+    /// Moves the head past the segments nobody needs (<see cref="PlanCompaction"/>), first carrying the oldest segment's
+    /// live tickets to the tail through <paramref name="append"/> (same seq, same deadline) when the plan says so; the
+    /// new head is stored by <paramref name="storeHead"/> before any segment below it is deleted.
+    /// </summary>
+    public async Task CompactAsync(TicketBook book, Func<IReadOnlyCollection<QueueEvent>, Task<long>> append, Func<long, Task> storeHead)
+    {
+        var (newHead, carry) = PlanCompaction(book.LiveCount);
+        if (carry is { } oldest)
+        {
+            var (waiting, finished) = book.LivingIn(oldest);
+            var segment = await append([.. waiting.Select(TicketBook.Enqueued), .. finished.Select(TicketBook.Snapshot)]);
+            foreach (var ticket in waiting.Concat<IJournalResident>(finished))
+            {
+                book.MoveTo(ticket, segment);
+            }
+
+            newHead = oldest + 1;
+        }
+
+        if (newHead == Head)
+        {
+            return;
+        }
+
+        await storeHead(newHead);
+        await DropBelowAsync(newHead);
     }
 
     /// <summary>Deletes the segments below <paramref name="newHead"/>, once the owner has stored that head.</summary>

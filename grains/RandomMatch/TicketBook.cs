@@ -58,6 +58,40 @@ public sealed class TicketBook(string category, RandomMatcher matcher, TimeSpan 
         return due;
     }
 
+    /// <summary>The expiry of the waiting tickets due at <paramref name="now"/>, or null when none is due.</summary>
+    public TicketsExpired? Expiring(DateTimeOffset now) => Due(now) is { Count: > 0 } due ? new TicketsExpired(Members(due), now) : null;
+
+    /// <summary>The event of a formed group; its match id derives from the group's newest ticket, so a re-run finds the same match.</summary>
+    public GroupMatched Matched(WaitingTicket[] group, DateTimeOffset now) =>
+        new(NameBasedGuid.Create($"random-match:{category}:{group.Max(t => t.Seq)}"), Members(group), matcher.Agreed(group), now);
+
+    /// <summary>
+    /// After a replay: puts the waiting tickets into the matcher oldest first, forming any group a catalog change made
+    /// possible (never with an expired ticket). The groups' tickets are left waiting until their events are recorded.
+    /// </summary>
+    public List<GroupMatched> Sweep(DateTimeOffset now)
+    {
+        var groups = new List<GroupMatched>();
+        foreach (var ticket in waiting.Values.OrderBy(t => t.Seq).ToArray())
+        {
+            if (ticket.ExpiresAt > now && matcher.FindGroup(ticket, t => t.ExpiresAt > now) is { } group)
+            {
+                foreach (var member in group.Where(m => m != ticket))
+                {
+                    matcher.Remove(member);
+                }
+
+                groups.Add(Matched(group, now));
+            }
+            else
+            {
+                matcher.Add(ticket);
+            }
+        }
+
+        return groups;
+    }
+
     /// <summary>The user's waiting ticket (EXPIRED once past its deadline) or visible finished one.</summary>
     public TicketView? ViewOf(Guid userId, DateTimeOffset now) =>
         waiting.TryGetValue(userId, out var current) ? View(current, current.ExpiresAt > now ? TicketStatus.Waiting : TicketStatus.Expired, null)

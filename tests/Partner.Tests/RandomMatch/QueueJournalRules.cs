@@ -144,6 +144,65 @@ public sealed class QueueJournalRules
         Assert.Equal(new HashSet<GrainId> { log.Id(2), log.Id(3) }, storage.Rows.ToHashSet());
     }
 
+    [Fact]
+    public async Task ASweepRecordsTheGroupsOfReplayedTicketsSoTheNextReplayFindsThemMatchedWithTheirEffectPending()
+    {
+        await ScriptAsync([Enqueued(1, 0)], [Enqueued(2, 1)]);
+        var queue = await ReplayedAsync();
+
+        await queue.Journal.SweepAsync(queue.Book, queue.Effects, Now);
+
+        Assert.Equal(0, queue.Book.WaitingCount);
+        Assert.Equal(1, queue.Effects.Outstanding);
+        Assert.False(queue.Journal.IsSettled(queue.Journal.Tail));
+        var again = await ReplayedAsync();
+        Assert.Equal(0, again.Book.WaitingCount);
+        Assert.Equal(TicketStatus.Matched, again.Book.ViewOf(users[1], Now)?.Status);
+        Assert.Equal(1, again.Effects.Outstanding);
+    }
+
+    [Fact]
+    public async Task CompactionCarriesTheOldestLiveTicketsToTheTailAndStoresTheNewHeadBeforeDeletingBelowIt()
+    {
+        var queue = Queue(segmentEvents: 16, maxLiveSegments: 3);
+        await FillAsync(queue, segments: 5);
+        var carried = queue.Book.Replay(Enqueued(1, 0), segment: 1);
+        var log = new SegmentedLog<QueueEvent>(storage, Kind, "MEAL", 16);
+        var stored = new List<(long Head, bool OldRowsThere)>();
+
+        await queue.Journal.CompactAsync(queue.Book, events => queue.Journal.AppendAsync(events), head =>
+        {
+            stored.Add((head, storage.Rows.Contains(log.Id(0))));
+            return Task.CompletedTask;
+        });
+
+        Assert.Equal([(2L, true)], stored);
+        Assert.Equal(queue.Journal.Tail, carried.Home);
+        Assert.Equal(2, queue.Journal.Head);
+        Assert.DoesNotContain(log.Id(1), storage.Rows);
+        var replayed = Queue();
+        await replayed.Journal.ReplayAsync(head: 2, nextSeq: 1, replayed.Book, replayed.Effects, waits: null);
+        Assert.Equal([1L], replayed.Book.Waiting.Select(t => t.Seq));
+    }
+
+    [Fact]
+    public async Task CompactionStoresNothingWhenTheHeadCannotMove()
+    {
+        var queue = Queue(segmentEvents: 1);
+        await FillAsync(queue, segments: 3);
+        queue.Journal.Entered(0);
+        var stored = 0;
+
+        await queue.Journal.CompactAsync(queue.Book, events => queue.Journal.AppendAsync(events), _ =>
+        {
+            stored++;
+            return Task.CompletedTask;
+        });
+
+        Assert.Equal(0, stored);
+        Assert.Equal(0, queue.Journal.Head);
+    }
+
     private DateTimeOffset Now => clock.GetUtcNow();
 
     private static ImmutableDictionary<string, ImmutableArray<string>> Agreed => ImmutableDictionary<string, ImmutableArray<string>>.Empty.Add("place", ["SEOCHO"]);

@@ -102,6 +102,60 @@ public sealed class TicketBookRules
         Assert.Equal(sooner.ExpiresAt, book.NextDeadline);
     }
 
+    [Fact]
+    public void ASweepAfterAReplayFormsGroupsOldestFirstAndNeverWithAnExpiredTicket()
+    {
+        var expiring = Placed(1, null, TimeSpan.FromMinutes(1));
+        var gaepo = Placed(2, "GAEPO");
+        var any = Placed(3, null);
+        var late = Placed(4, null);
+        var seocho = Placed(5, "SEOCHO");
+        foreach (var ticket in new[] { seocho, late, any, gaepo, expiring })
+        {
+            book.AddWaiting(ticket, toMatcher: false);
+        }
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        var groups = book.Sweep(clock.GetUtcNow());
+
+        Assert.Equal(new long[][] { [2, 3], [4, 5] }, groups.Select(g => g.Members.Select(m => m.Seq).Order().ToArray()));
+        Assert.Equal(5, book.WaitingCount);
+
+        // Only the expired ticket is left in the matcher (the groups' tickets wait until their event is recorded).
+        Assert.Equal(1, matcher.CompatibleWaiting(Placed(6, null)));
+    }
+
+    [Fact]
+    public void AGroupsMatchIdDerivesFromItsNewestTicketSoARerunFindsTheSameMatch()
+    {
+        var (a, b) = (Ticket(4, Guid.NewGuid(), segment: 0), Ticket(9, Guid.NewGuid(), segment: 0));
+
+        var matched = book.Matched([a, b], clock.GetUtcNow());
+
+        Assert.Equal(NameBasedGuid.Create("random-match:MEAL:9"), matched.MatchId);
+        Assert.Equal(matched.MatchId, book.Matched([b, a], clock.GetUtcNow() + TimeSpan.FromHours(1)).MatchId);
+        Assert.Equal([4L, 9], matched.Members.Select(m => m.Seq));
+    }
+
+    [Fact]
+    public void OnlyTicketsAtOrPastTheirDeadlineExpire()
+    {
+        book.AddWaiting(Ticket(1, Guid.NewGuid(), segment: 0, lifetime: TimeSpan.FromMinutes(5)), toMatcher: true);
+        book.AddWaiting(Ticket(2, Guid.NewGuid(), segment: 0, lifetime: TimeSpan.FromMinutes(6)), toMatcher: true);
+
+        Assert.Null(book.Expiring(clock.GetUtcNow() + TimeSpan.FromMinutes(4)));
+        var expired = book.Expiring(clock.GetUtcNow() + TimeSpan.FromMinutes(5));
+        Assert.Equal([1L], expired?.Tickets.Select(t => t.Seq));
+        Assert.Equal(clock.GetUtcNow() + TimeSpan.FromMinutes(5), expired?.At);
+    }
+
+    private WaitingTicket Placed(long seq, string? place, TimeSpan? lifetime = null)
+    {
+        var now = clock.GetUtcNow();
+        var conditions = place is null ? ImmutableDictionary<string, ImmutableArray<string>>.Empty : ImmutableDictionary<string, ImmutableArray<string>>.Empty.Add("place", [place]);
+        return matcher.Ticket(seq, Guid.NewGuid(), "nick", conditions, now, now + (lifetime ?? TimeSpan.FromMinutes(30)), null);
+    }
+
     private WaitingTicket Ticket(long seq, Guid userId, long segment, string? requestId = null, TimeSpan? lifetime = null)
     {
         var now = clock.GetUtcNow();
