@@ -3,18 +3,26 @@ using System.Net;
 namespace Partner.Tests.Api;
 
 /// <summary><c>Partner:Cors:AllowedOrigins</c>: web clients on the listed origins may call the API and the hub with credentials; nobody else gets CORS headers.</summary>
-public sealed class CorsPolicy : IAsyncLifetime
+public sealed class CorsPolicy(CorsPolicy.Hosts hosts) : IClassFixture<CorsPolicy.Hosts>
 {
     private const string Allowed = "https://client.example";
-    private readonly PartnerApiFactory configured = new() { Settings = new Dictionary<string, string?> { ["Partner:Cors:AllowedOrigins:0"] = Allowed + "/" } };
-    private readonly PartnerApiFactory unconfigured = new();
+    private readonly PartnerApiFactory configured = hosts.Configured;
+    private readonly PartnerApiFactory unconfigured = hosts.Unconfigured;
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
+    /// <summary>The embedded API with <see cref="Allowed"/> configured and without any origin, each started once for the class.</summary>
+    public sealed class Hosts : IAsyncLifetime
     {
-        await configured.DisposeAsync();
-        await unconfigured.DisposeAsync();
+        public PartnerApiFactory Configured { get; } = new() { Settings = new Dictionary<string, string?> { ["Partner:Cors:AllowedOrigins:0"] = Allowed + "/" } };
+
+        public PartnerApiFactory Unconfigured { get; } = new();
+
+        public Task InitializeAsync() => Task.CompletedTask;
+
+        public async Task DisposeAsync()
+        {
+            await Configured.DisposeAsync();
+            await Unconfigured.DisposeAsync();
+        }
     }
 
     [Theory]

@@ -21,31 +21,92 @@ namespace Partner.Tests.Production;
 /// Resume recovers what a dead node or silo could not push.
 /// </summary>
 [Collection(ProductionCollection.Name)]
-public sealed class LivePushAcrossNodes(ProductionServers servers) : IAsyncLifetime
+public sealed class LivePushAcrossNodes(LivePushAcrossNodes.Deployment deployment) : IClassFixture<LivePushAcrossNodes.Deployment>, IAsyncLifetime
 {
     private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(45);
-    private ProductionCluster cluster = null!;
     private SiloProcess[] silos = [];
     private Microsoft.Extensions.Hosting.IHost? client;
     private ApiProcess a = null!;
     private ApiProcess b = null!;
 
-    public async Task InitializeAsync()
+    /// <summary>
+    /// The deployment, started once for the class: before each test it replaces whatever the previous test killed and
+    /// waits until both silos are the cluster's only active ones, so every test starts on a whole deployment.
+    /// </summary>
+    public sealed class Deployment(ProductionServers servers) : IAsyncLifetime
     {
-        cluster = new ProductionCluster(servers.Database, servers.Redis);
-        silos = await Task.WhenAll(cluster.StartSiloAsync(), cluster.StartSiloAsync());
-        var settings = new Dictionary<string, string?> { ["Auth__DevLogin"] = "true" };
-        var nodes = await Task.WhenAll(cluster.StartApiAsync(settings), cluster.StartApiAsync(settings));
-        (a, b) = (nodes[0], nodes[1]);
-        await a.WaitUntilAsync("/health/ready", HttpStatusCode.OK, Recovery, body => body.Contains("2 active silo(s)", StringComparison.Ordinal));
-        await b.WaitUntilAsync("/api/categories", HttpStatusCode.OK, Recovery);
+        private static readonly Dictionary<string, string?> ApiSettings = new() { ["Auth__DevLogin"] = "true" };
+        private ProductionCluster cluster = null!;
+
+        public SiloProcess[] Silos { get; private set; } = [];
+
+        public ApiProcess A { get; private set; } = null!;
+
+        public ApiProcess B { get; private set; } = null!;
+
+        public Microsoft.Extensions.Hosting.IHost Client { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            cluster = new ProductionCluster(servers.Database, servers.Redis);
+            Silos = await Task.WhenAll(cluster.StartSiloAsync(), cluster.StartSiloAsync());
+            var nodes = await Task.WhenAll(cluster.StartApiAsync(ApiSettings), cluster.StartApiAsync(ApiSettings));
+            (A, B) = (nodes[0], nodes[1]);
+            Client = await cluster.ConnectClientAsync();
+        }
+
+        /// <summary>Starts a replacement for each silo or API process that has exited, then waits for the whole deployment.</summary>
+        public async Task RestoreAsync()
+        {
+            Silos = await Task.WhenAll(Silos.Select(silo => silo.Process.HasExited ? cluster.StartSiloAsync() : Task.FromResult(silo)));
+            var nodes = await Task.WhenAll(new[] { A, B }.Select(node => node.Process.HasExited ? cluster.StartApiAsync(ApiSettings) : Task.FromResult(node)));
+            (A, B) = (nodes[0], nodes[1]);
+            await A.WaitUntilAsync("/health/ready", HttpStatusCode.OK, Recovery, body => body.Contains("2 active silo(s)", StringComparison.Ordinal));
+            await B.WaitUntilAsync("/api/categories", HttpStatusCode.OK, Recovery);
+            await WaitUntilOnlyTheLiveSilosAreActiveAsync();
+        }
+
+        public async Task DisposeAsync()
+        {
+            Client?.Dispose();
+            await cluster.DisposeAsync();
+        }
+
+        // A killed silo stays active in the membership table until the others vote it dead.
+        private async Task WaitUntilOnlyTheLiveSilosAreActiveAsync()
+        {
+            var management = Client.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0);
+            var deadline = DateTime.UtcNow + Recovery;
+            var active = new List<string>();
+            while (DateTime.UtcNow < deadline)
+            {
+                try
+                {
+                    active = (await management.GetHosts(onlyActive: true)).Keys.Select(silo => silo.ToString()).ToList();
+                    if (active.Count == Silos.Length && Silos.All(silo => active.Any(silo.Hosts)))
+                    {
+                        return;
+                    }
+                }
+                catch (Exception ex) when (ex is OrleansException or TimeoutException)
+                {
+                    active = [ex.Message];
+                }
+
+                await Task.Delay(200);
+            }
+
+            throw new TimeoutException($"the active silos did not become the live ones within {Recovery}; last: {string.Join(", ", active)}");
+        }
     }
 
-    public async Task DisposeAsync()
+    public async Task InitializeAsync()
     {
-        client?.Dispose();
-        await cluster.DisposeAsync();
+        await deployment.RestoreAsync();
+        (silos, client, a, b) = (deployment.Silos, deployment.Client, deployment.A, deployment.B);
     }
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task AnAlarmRaisedThroughOneNodeReachesAClientOnTheOther()
@@ -66,7 +127,7 @@ public sealed class LivePushAcrossNodes(ProductionServers servers) : IAsyncLifet
     public async Task AfterItsNodeDiesAClientResumesOnTheOtherWithEverythingRaisedMeanwhile()
     {
         var alice = await SignInAsync(b);
-        var inbox = await ConnectedInboxAsync(alice);
+        var inbox = InboxOf(alice);
         await inbox.RaiseAsync(2);
         await using (var onA = await HubClient.ConnectAsync(a, alice.Token, lastSeq: 2))
         {
@@ -88,7 +149,7 @@ public sealed class LivePushAcrossNodes(ProductionServers servers) : IAsyncLifet
     public async Task PushesGoOnAfterTheSiloHoldingTheInboxIsKilled()
     {
         var alice = await SignInAsync(a);
-        var inbox = await ConnectedInboxAsync(alice);
+        var inbox = InboxOf(alice);
         await using var live = await HubClient.ConnectAsync(a, alice.Token);
         await inbox.RaiseAsync(1);
         Assert.Equal(1, (await live.NextAlarmAsync()).GetProperty("seq").GetInt64());
@@ -110,7 +171,7 @@ public sealed class LivePushAcrossNodes(ProductionServers servers) : IAsyncLifet
     {
         // A subscriber of the test's own (no healing behind it): only the subscription kept in PubSubStore can bring the push.
         var alice = await SignInAsync(a);
-        var inbox = await ConnectedInboxAsync(alice);
+        var inbox = InboxOf(alice);
         var pushed = Channel.CreateUnbounded<long>();
         var stream = client!.Services.GetRequiredService<IClusterClient>().GetStreamProvider(PartnerStreams.ProviderName).GetStream<UserPush>(PartnerStreams.User(alice.UserId));
         await stream.SubscribeAsync((push, _) =>
@@ -141,11 +202,7 @@ public sealed class LivePushAcrossNodes(ProductionServers servers) : IAsyncLifet
 
     private IGrainFactory Grains => client!.Services.GetRequiredService<IGrainFactory>();
 
-    private async Task<IAlarmInboxGrain> ConnectedInboxAsync(SignedIn user)
-    {
-        client ??= await cluster.ConnectClientAsync();
-        return Grains.GetGrain<IAlarmInboxGrain>(user.UserId);
-    }
+    private IAlarmInboxGrain InboxOf(SignedIn user) => Grains.GetGrain<IAlarmInboxGrain>(user.UserId);
 
     private async Task<SiloProcess> HostOfAsync(IAlarmInboxGrain inbox)
     {

@@ -12,25 +12,35 @@ namespace Partner.Tests.Production;
 /// in production, never grants ADMIN and says so at start-up.
 /// </summary>
 [Collection(ProductionCollection.Name)]
-public sealed class SessionsAcrossApiNodes(ProductionServers servers) : IAsyncLifetime
+public sealed class SessionsAcrossApiNodes(SessionsAcrossApiNodes.TwoApiNodes nodes) : IClassFixture<SessionsAcrossApiNodes.TwoApiNodes>
 {
     private const string AdminLogin = "ops-admin";
-    private ProductionCluster cluster = null!;
-    private ApiProcess a = null!;
-    private ApiProcess b = null!;
 
-    public async Task InitializeAsync()
+    private readonly ApiProcess a = nodes.A;
+    private readonly ApiProcess b = nodes.B;
+
+    /// <summary>One silo and two API nodes with dev login on, started once for the class: every test signs in its own users.</summary>
+    public sealed class TwoApiNodes(ProductionServers servers) : IAsyncLifetime
     {
-        cluster = new ProductionCluster(servers.Database, servers.Redis);
-        await cluster.StartSiloAsync();
-        var settings = new Dictionary<string, string?> { ["Auth__DevLogin"] = "true", ["Partner__Admins__0"] = AdminLogin };
-        var nodes = await Task.WhenAll(cluster.StartApiAsync(settings), cluster.StartApiAsync(settings));
-        (a, b) = (nodes[0], nodes[1]);
-        await a.WaitUntilAsync("/api/categories", HttpStatusCode.OK, TimeSpan.FromSeconds(45));
-        await b.WaitUntilAsync("/api/categories", HttpStatusCode.OK, TimeSpan.FromSeconds(45));
-    }
+        private ProductionCluster cluster = null!;
 
-    public async Task DisposeAsync() => await cluster.DisposeAsync();
+        public ApiProcess A { get; private set; } = null!;
+
+        public ApiProcess B { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            cluster = new ProductionCluster(servers.Database, servers.Redis);
+            await cluster.StartSiloAsync();
+            var settings = new Dictionary<string, string?> { ["Auth__DevLogin"] = "true", ["Partner__Admins__0"] = AdminLogin };
+            var nodes = await Task.WhenAll(cluster.StartApiAsync(settings), cluster.StartApiAsync(settings));
+            (A, B) = (nodes[0], nodes[1]);
+            await A.WaitUntilAsync("/api/categories", HttpStatusCode.OK, TimeSpan.FromSeconds(45));
+            await B.WaitUntilAsync("/api/categories", HttpStatusCode.OK, TimeSpan.FromSeconds(45));
+        }
+
+        public async Task DisposeAsync() => await cluster.DisposeAsync();
+    }
 
     [Fact]
     public async Task ALogoutThroughOneNodeEndsTheTokenOnTheOther()

@@ -11,39 +11,50 @@ namespace Partner.Tests.Production;
 
 /// <summary>A production silo process serves its own metrics port; API nodes serve /metrics and keep the dashboard for admins.</summary>
 [Collection(ProductionCollection.Name)]
-public sealed class SiloMetricsAndDashboardInProduction(ProductionServers servers) : IAsyncLifetime
+public sealed class SiloMetricsAndDashboardInProduction(SiloMetricsAndDashboardInProduction.Deployment deployment) : IClassFixture<SiloMetricsAndDashboardInProduction.Deployment>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(45);
     private const string AdminLogin = "opsadmin";
-    private readonly int metricsPort = FreePort.Next();
-    private readonly int apiPort = FreePort.Next();
-    private FakeIntraServer intra = null!;
-    private ProductionCluster cluster = null!;
-    private ApiProcess api = null!;
+    private readonly int metricsPort = deployment.MetricsPort;
+    private readonly FakeIntraServer intra = deployment.Intra;
+    private readonly ApiProcess api = deployment.Api;
 
-    public async Task InitializeAsync()
+    /// <summary>A silo with its metrics port and an API node with 42 login and an admin, started once for the class.</summary>
+    public sealed class Deployment(ProductionServers servers) : IAsyncLifetime
     {
-        intra = await FakeIntraServer.StartAsync();
-        cluster = new ProductionCluster(servers.Database, servers.Redis);
-        await cluster.StartSiloAsync(settings: new Dictionary<string, string?> { ["Partner__Metrics__Port"] = metricsPort.ToString(CultureInfo.InvariantCulture) });
-        api = await cluster.StartApiAsync(
-            new Dictionary<string, string?>
-            {
-                ["Auth__DevLogin"] = "true",
-                ["Auth__Intra__BaseUrl"] = intra.BaseUrl,
-                ["Auth__Intra__ClientId"] = intra.ClientId,
-                ["Auth__Intra__ClientSecret"] = intra.ClientSecret,
-                ["Auth__PublicBaseUrl"] = $"http://127.0.0.1:{apiPort.ToString(CultureInfo.InvariantCulture)}",
-                ["Partner__Admins__0"] = AdminLogin,
-            },
-            httpPort: apiPort);
-        await api.WaitUntilAsync("/health/ready", HttpStatusCode.OK, Patience);
-    }
+        private readonly int apiPort = FreePort.Next();
+        private ProductionCluster cluster = null!;
 
-    public async Task DisposeAsync()
-    {
-        await cluster.DisposeAsync();
-        await intra.DisposeAsync();
+        public int MetricsPort { get; } = FreePort.Next();
+
+        public FakeIntraServer Intra { get; private set; } = null!;
+
+        public ApiProcess Api { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            Intra = await FakeIntraServer.StartAsync();
+            cluster = new ProductionCluster(servers.Database, servers.Redis);
+            await cluster.StartSiloAsync(settings: new Dictionary<string, string?> { ["Partner__Metrics__Port"] = MetricsPort.ToString(CultureInfo.InvariantCulture) });
+            Api = await cluster.StartApiAsync(
+                new Dictionary<string, string?>
+                {
+                    ["Auth__DevLogin"] = "true",
+                    ["Auth__Intra__BaseUrl"] = Intra.BaseUrl,
+                    ["Auth__Intra__ClientId"] = Intra.ClientId,
+                    ["Auth__Intra__ClientSecret"] = Intra.ClientSecret,
+                    ["Auth__PublicBaseUrl"] = $"http://127.0.0.1:{apiPort.ToString(CultureInfo.InvariantCulture)}",
+                    ["Partner__Admins__0"] = AdminLogin,
+                },
+                httpPort: apiPort);
+            await Api.WaitUntilAsync("/health/ready", HttpStatusCode.OK, Patience);
+        }
+
+        public async Task DisposeAsync()
+        {
+            await cluster.DisposeAsync();
+            await Intra.DisposeAsync();
+        }
     }
 
     [Fact]

@@ -12,25 +12,33 @@ namespace Partner.Tests.Security;
 /// <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c> count only from the configured proxies: anyone else
 /// keeps its own address for the per-IP auth limit, however it fills the headers.
 /// </summary>
-public sealed class ForwardedHeadersFromKnownProxies : IAsyncLifetime
+public sealed class ForwardedHeadersFromKnownProxies(ForwardedHeadersFromKnownProxies.KnownProxies proxies) : IClassFixture<ForwardedHeadersFromKnownProxies.KnownProxies>
 {
     private const string Proxy = "10.1.2.3";
     private const string Stranger = "203.0.113.7";
-    private readonly PartnerApiFactory factory = Factory(new Dictionary<string, string?>
+    // The tests share one host and so its per-IP auth limit: the test that exhausts a stranger's limit has a stranger of its own.
+    private const string CountedStranger = "203.0.113.8";
+    private readonly PartnerApiFactory factory = proxies.Factory;
+
+    /// <summary>The embedded API with a known proxy and a known network, shared by the class.</summary>
+    public sealed class KnownProxies : IAsyncLifetime
     {
-        ["Partner:ForwardedHeaders:KnownProxies:0"] = Proxy,
-        ["Partner:ForwardedHeaders:KnownNetworks:0"] = "192.168.0.0/16",
-        ["Partner:RateLimits:Auth:PermitLimit"] = "2",
-        ["Partner:RateLimits:Auth:Window"] = "00:10:00",
-        // 42 login only so that the redirect_uri shows the scheme; nothing is sent to this address.
-        ["Auth:Intra:BaseUrl"] = "https://intra.invalid",
-        ["Auth:Intra:ClientId"] = "client",
-        ["Auth:Intra:ClientSecret"] = "secret",
-    });
+        public PartnerApiFactory Factory { get; } = ForwardedHeadersFromKnownProxies.Factory(new Dictionary<string, string?>
+        {
+            ["Partner:ForwardedHeaders:KnownProxies:0"] = Proxy,
+            ["Partner:ForwardedHeaders:KnownNetworks:0"] = "192.168.0.0/16",
+            ["Partner:RateLimits:Auth:PermitLimit"] = "2",
+            ["Partner:RateLimits:Auth:Window"] = "00:10:00",
+            // 42 login only so that the redirect_uri shows the scheme; nothing is sent to this address.
+            ["Auth:Intra:BaseUrl"] = "https://intra.invalid",
+            ["Auth:Intra:ClientId"] = "client",
+            ["Auth:Intra:ClientSecret"] = "secret",
+        });
 
-    public Task InitializeAsync() => Task.CompletedTask;
+        public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync() => await factory.DisposeAsync();
+        public async Task DisposeAsync() => await Factory.DisposeAsync();
+    }
 
     [Fact]
     public async Task AnUnknownPeerSharesOneAuthLimitWhateverItsXForwardedFor()
@@ -38,11 +46,11 @@ public sealed class ForwardedHeadersFromKnownProxies : IAsyncLifetime
         var statuses = new List<HttpStatusCode>();
         for (var i = 1; i <= 3; i++)
         {
-            statuses.Add(await RefreshAsync(peer: Stranger, forwardedFor: $"198.51.100.{i}"));
+            statuses.Add(await RefreshAsync(peer: CountedStranger, forwardedFor: $"198.51.100.{i}"));
         }
 
         Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests], statuses);
-        Assert.Equal(Stranger, (await ConnectionAsync(Stranger, forwardedFor: "198.51.100.9")).RemoteIpAddress);
+        Assert.Equal(CountedStranger, (await ConnectionAsync(CountedStranger, forwardedFor: "198.51.100.9")).RemoteIpAddress);
     }
 
     [Fact]

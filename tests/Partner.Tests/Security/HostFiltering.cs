@@ -4,16 +4,22 @@ using Partner.Tests.Api;
 namespace Partner.Tests.Security;
 
 /// <summary><c>AllowedHosts</c> (ASP.NET Core host filtering): a request naming another host is refused before the application sees it.</summary>
-public sealed class HostFiltering : IAsyncLifetime
+public sealed class HostFiltering(HostFiltering.AllowedHosts hosts) : IClassFixture<HostFiltering.AllowedHosts>
 {
-    private readonly PartnerApiFactory factory = new()
+    private readonly PartnerApiFactory factory = hosts.Factory;
+
+    /// <summary>The embedded API serving only partner.example and its subdomains, shared by the class.</summary>
+    public sealed class AllowedHosts : IAsyncLifetime
     {
-        Settings = new Dictionary<string, string?> { ["AllowedHosts"] = "partner.example;*.partner.example" },
-    };
+        public PartnerApiFactory Factory { get; } = new()
+        {
+            Settings = new Dictionary<string, string?> { ["AllowedHosts"] = "partner.example;*.partner.example" },
+        };
 
-    public Task InitializeAsync() => Task.CompletedTask;
+        public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync() => await factory.DisposeAsync();
+        public async Task DisposeAsync() => await Factory.DisposeAsync();
+    }
 
     [Theory]
     [InlineData("partner.example", HttpStatusCode.OK)]

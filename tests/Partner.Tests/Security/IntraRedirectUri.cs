@@ -10,23 +10,31 @@ namespace Partner.Tests.Security;
 /// The OAuth redirect_uri comes from <c>Auth:PublicBaseUrl</c>, not from the request's Host header, both in
 /// the authorize redirect and in the code exchange; production refuses to start without it.
 /// </summary>
-public sealed class IntraRedirectUri : IAsyncLifetime
+public sealed class IntraRedirectUri(IntraRedirectUri.ConfiguredHost host) : IClassFixture<IntraRedirectUri.ConfiguredHost>
 {
     private const string PublicBaseUrl = "https://partner.example";
     private const string Configured = PublicBaseUrl + "/api/auth/callback/42";
-    private FakeIntraServer intra = null!;
-    private PartnerApiFactory factory = null!;
+    private readonly FakeIntraServer intra = host.Intra;
+    private readonly PartnerApiFactory factory = host.Factory;
 
-    public async Task InitializeAsync()
+    /// <summary>The stand-in for 42 intra and the API with <see cref="PublicBaseUrl"/> configured, shared by the class.</summary>
+    public sealed class ConfiguredHost : IAsyncLifetime
     {
-        intra = await FakeIntraServer.StartAsync();
-        factory = new PartnerApiFactory { Settings = IntraSettings(intra, ("Auth:PublicBaseUrl", PublicBaseUrl)) };
-    }
+        public FakeIntraServer Intra { get; private set; } = null!;
 
-    public async Task DisposeAsync()
-    {
-        await factory.DisposeAsync();
-        await intra.DisposeAsync();
+        public PartnerApiFactory Factory { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            Intra = await FakeIntraServer.StartAsync();
+            Factory = new PartnerApiFactory { Settings = IntraSettings(Intra, ("Auth:PublicBaseUrl", PublicBaseUrl)) };
+        }
+
+        public async Task DisposeAsync()
+        {
+            await Factory.DisposeAsync();
+            await Intra.DisposeAsync();
+        }
     }
 
     [Theory]
