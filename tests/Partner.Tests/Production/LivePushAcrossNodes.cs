@@ -124,6 +124,24 @@ public sealed class LivePushAcrossNodes(LivePushAcrossNodes.Deployment deploymen
     }
 
     [Fact]
+    public async Task ATicketMatchedThroughOneNodeReachesItsOwnerOnTheOther()
+    {
+        var alice = await SignInAsync(a);
+        var bob = await SignInAsync(b);
+        await using var live = await HubClient.ConnectAsync(a, alice.Token);
+        var ticket = new { conditions = new Dictionary<string, string[]> { ["place"] = ["SEOCHO"], ["wayOfEating"] = ["DELIVERY"] } };
+
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(b, HttpMethod.Put, "/api/random-match/MEAL/ticket", alice.Token, ticket)).StatusCode);
+        var matched = await SendAsync(b, HttpMethod.Put, "/api/random-match/MEAL/ticket", bob.Token, ticket);
+        Assert.Equal(HttpStatusCode.Created, matched.StatusCode);
+
+        // Through the queue's stream to node A, which holds alice's connection (WAITING figure updates may come first).
+        var pushed = await live.NextTicketAsync("MATCHED");
+        var answer = JsonDocument.Parse(await matched.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(answer.GetProperty("matchId").GetGuid(), pushed.GetProperty("matchId").GetGuid());
+    }
+
+    [Fact]
     public async Task AfterItsNodeDiesAClientResumesOnTheOtherWithEverythingRaisedMeanwhile()
     {
         var alice = await SignInAsync(b);
@@ -273,12 +291,14 @@ public sealed class LivePushAcrossNodes(LivePushAcrossNodes.Deployment deploymen
     private sealed class HubClient : IAsyncDisposable
     {
         private readonly Channel<JsonElement> alarms = Channel.CreateUnbounded<JsonElement>();
+        private readonly Channel<JsonElement> tickets = Channel.CreateUnbounded<JsonElement>();
         private readonly TaskCompletionSource closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         private HubClient(HubConnection connection)
         {
             Connection = connection;
             connection.On<JsonElement>("alarm", alarm => alarms.Writer.TryWrite(alarm));
+            connection.On<JsonElement>("ticketUpdated", ticket => tickets.Writer.TryWrite(ticket));
             connection.Closed += _ =>
             {
                 closed.TrySetResult();
@@ -313,6 +333,20 @@ public sealed class LivePushAcrossNodes(LivePushAcrossNodes.Deployment deploymen
         {
             using var timeout = new CancellationTokenSource(Recovery);
             return await alarms.Reader.ReadAsync(timeout.Token);
+        }
+
+        /// <summary>The next <c>ticketUpdated</c> with <paramref name="status"/>; others before it are passed over.</summary>
+        public async Task<JsonElement> NextTicketAsync(string status)
+        {
+            using var timeout = new CancellationTokenSource(Recovery);
+            while (true)
+            {
+                var ticket = await tickets.Reader.ReadAsync(timeout.Token);
+                if (ticket.GetProperty("status").GetString() == status)
+                {
+                    return ticket;
+                }
+            }
         }
 
         public async ValueTask DisposeAsync() => await Connection.DisposeAsync();
