@@ -25,6 +25,7 @@ public static class PartnerOrleansHosting
         builder.UseOrleansClient(client =>
         {
             client.UseConnectionRetryFilter<ClusterConnectionRetry>();
+            client.AddOutgoingGrainCallFilter<RejectedCallRetry>();
             client.AddDashboard();
             PartnerStreamProvider.AddStartChecks(client.Services, builder.Configuration, silo: false);
         });

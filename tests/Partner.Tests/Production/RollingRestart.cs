@@ -70,9 +70,7 @@ public sealed class RollingRestart(ProductionServers servers, ITestOutputHelper 
         await WhileLoadRunsAsync(() => Volatile.Read(ref answered), load);
         var beforeSilo = Volatile.Read(ref answered);
         phases.Add($"load running {clock.Elapsed.TotalSeconds:F1} s");
-        var restartsBegin = clock.Elapsed.TotalSeconds;
         await silos[0].Process.StopAsync(Drain);
-        var siloStopped = clock.Elapsed.TotalSeconds;
         phases.Add($"silo stopped {clock.Elapsed.TotalSeconds:F1} s");
         await cluster.StartSiloAsync(silos[0].SiloPort, silos[0].GatewayPort);
         phases.Add($"silo back {clock.Elapsed.TotalSeconds:F1} s");
@@ -88,16 +86,7 @@ public sealed class RollingRestart(ProductionServers servers, ITestOutputHelper 
         await Task.WhenAll(load);
 
         output.WriteLine($"answered {answered} requests ({beforeSilo} before the silo restart, {beforeApi} before the API node restart); {string.Join(", ", phases)}");
-        // Known and open: while a silo drains after SIGTERM, a call caught by it can answer 503 (clients retry on Retry-After).
-        // Those are printed, not counted; a failure at any other moment fails the test.
-        static double At(string failure) => double.Parse(failure[..failure.IndexOf(' ', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
-        var failed = failures.Where(f => !(f.EndsWith(": 503", StringComparison.Ordinal) && At(f) >= restartsBegin - 0.1 && At(f) <= siloStopped + 0.5)).ToList();
-        foreach (var drained in failures.Except(failed))
-        {
-            output.WriteLine($"while the silo drained: {drained}");
-        }
-
-        Assert.True(failed.Count == 0, $"{failed.Count} failed requests ({string.Join(", ", phases)}):\n{string.Join('\n', failed.Take(20))}");
+        Assert.True(failures.IsEmpty, $"{failures.Count} failed requests ({string.Join(", ", phases)}):\n{string.Join('\n', failures.Take(20))}");
         Assert.True(beforeSilo >= 50 && beforeApi >= beforeSilo + 50 && answered >= beforeApi + 50, $"the load ran throughout: {beforeSilo}, {beforeApi}, {answered}");
     }
 
@@ -149,13 +138,28 @@ public sealed class RollingRestart(ProductionServers servers, ITestOutputHelper 
         return JsonDocument.Parse(body).RootElement.GetProperty("accessToken").GetString()!;
     }
 
+    /// <summary>
+    /// Setup, before any restart: the first create on a cold cluster can pass the 5 s response timeout on a busy machine
+    /// (a 503); it is sent again with the same Idempotency-Key, as a client would.
+    /// </summary>
     private static async Task<Guid> CreateRoomAsync(HttpClient node, string owner)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/rooms") { Content = JsonContent.Create(RoomRequests.Body(capacity: 10)) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", owner);
-        using var response = await node.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
-        return JsonDocument.Parse(body).RootElement.GetProperty("roomId").GetGuid();
+        var draft = RoomRequests.Body(capacity: 10);
+        var key = Guid.NewGuid().ToString("N");
+        for (var attempt = 1; ; attempt++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/rooms") { Content = JsonContent.Create(draft) };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", owner);
+            request.Headers.Add("Idempotency-Key", key);
+            using var response = await node.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && attempt < 3)
+            {
+                continue;
+            }
+
+            Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+            return JsonDocument.Parse(body).RootElement.GetProperty("roomId").GetGuid();
+        }
     }
 }

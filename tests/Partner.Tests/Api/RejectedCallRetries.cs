@@ -1,0 +1,105 @@
+using System.Reflection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Runtime;
+using Orleans.Serialization.Invocation;
+using Partner.Api.Hosting;
+
+namespace Partner.Tests.Api;
+
+/// <summary>The API's cluster client sends a grain call again only when Orleans rejected it before it ran.</summary>
+public sealed class RejectedCallRetries
+{
+    [Fact]
+    public async Task SendsARejectedCallAgainAndReturnsWhatTheNextTryAnswers()
+    {
+        var call = new ScriptedCall(Response.FromException(Rejection()), Response.FromResult(42));
+
+        await Filter().Invoke(call);
+
+        Assert.Equal(2, call.Sends);
+        Assert.Equal(42, call.Response!.GetResult<int>());
+    }
+
+    [Fact]
+    public async Task GivesUpAfterThreeTriesWithTheRejection()
+    {
+        var rejected = Enumerable.Range(0, 5).Select(_ => Response.FromException(Rejection())).ToArray();
+        var call = new ScriptedCall(rejected);
+
+        await Filter().Invoke(call);
+
+        Assert.Equal(RejectedCallRetry.Delays.Length + 1, call.Sends);
+        Assert.IsType<OrleansMessageRejectionException>(call.Response!.Exception);
+    }
+
+    public static TheoryData<Exception> MayHaveRunOrAskToBackOff() =>
+    [
+        new TimeoutException("Response did not arrive on time"),
+        new SiloUnavailableException("The target silo became unavailable"),
+        new GatewayTooBusyException(),
+        Errors.Unavailable(),
+    ];
+
+    [Theory]
+    [MemberData(nameof(MayHaveRunOrAskToBackOff))]
+    public async Task NeverSendsAgainACallThatMayHaveRunOrWasShed(Exception failure)
+    {
+        var call = new ScriptedCall(Response.FromException(failure), Response.FromResult(42));
+
+        await Filter().Invoke(call);
+
+        Assert.Equal(1, call.Sends);
+        Assert.Same(failure, call.Response!.Exception);
+    }
+
+    [Fact]
+    public async Task SendsASuccessfulCallOnce()
+    {
+        var call = new ScriptedCall(Response.FromResult(7), Response.FromResult(8));
+
+        await Filter().Invoke(call);
+
+        Assert.Equal(1, call.Sends);
+        Assert.Equal(7, call.Response!.GetResult<int>());
+    }
+
+    /// <summary>What Orleans raises from a rejection (its constructor is internal: only Orleans makes them).</summary>
+    private static OrleansMessageRejectionException Rejection() =>
+        (OrleansMessageRejectionException)Activator.CreateInstance(typeof(OrleansMessageRejectionException), BindingFlags.NonPublic | BindingFlags.Instance, null, ["Silo stopping"], null)!;
+
+    private static RejectedCallRetry Filter() => new(NullLogger<RejectedCallRetry>.Instance, TimeProvider.System);
+
+    /// <summary>A grain call whose successive sends answer the given responses, in order.</summary>
+    private sealed class ScriptedCall(params Response[] answers) : IOutgoingGrainCallContext
+    {
+        public int Sends { get; private set; }
+
+        public Response? Response { get; set; }
+
+        public Task Invoke()
+        {
+            Response = answers[Sends++];
+            return Task.CompletedTask;
+        }
+
+        public string InterfaceName => "IRoomGrain";
+
+        public string MethodName => "Leave";
+
+        public IGrainContext? SourceContext => null;
+
+        public IInvokable Request => throw new NotSupportedException();
+
+        public object Grain => throw new NotSupportedException();
+
+        public GrainId? SourceId => null;
+
+        public GrainId TargetId => throw new NotSupportedException();
+
+        public GrainInterfaceType InterfaceType => throw new NotSupportedException();
+
+        public MethodInfo InterfaceMethod => throw new NotSupportedException();
+
+        public object? Result { get => Response?.Result; set => Response = Response.FromResult(value); }
+    }
+}
