@@ -114,10 +114,14 @@ public sealed class Scenario(BrowserHost host) : IAsyncDisposable
 
     public string BaseUrl => host.BaseUrl;
 
-    /// <summary>A new browser context (own cookies and memory) on the room list, English UI.</summary>
+    /// <summary>
+    /// A new browser context (own cookies and memory) on the room list, English UI, in the school's time zone as its
+    /// students' browsers are (the form's default date is the browser's today; on a UTC machine it is the school's
+    /// yesterday from 15:00 UTC on).
+    /// </summary>
     public async Task<IPage> OpenAsync(string login)
     {
-        var context = await host.Browser.NewContextAsync(new BrowserNewContextOptions { Locale = "en-US", BaseURL = host.BaseUrl, ViewportSize = new() { Width = 1100, Height = 900 } });
+        var context = await host.Browser.NewContextAsync(new BrowserNewContextOptions { Locale = "en-US", TimezoneId = "Asia/Seoul", BaseURL = host.BaseUrl, ViewportSize = new() { Width = 1100, Height = 900 } });
         // Generous for a shared 2-core machine; a passing scenario waits far less.
         context.SetDefaultTimeout(15_000);
         context.SetDefaultNavigationTimeout(30_000);
