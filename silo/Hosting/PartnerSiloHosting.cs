@@ -89,11 +89,6 @@ public static class PartnerSiloHosting
             OutageTranslatingReminders.Wrap(silo.Services);
             silo.AddDashboard();
             KillAtCall.AddIfConfigured(silo, builder.Configuration);
-            if (mode == PartnerMode.Production)
-            {
-                UseConsistentGrainDirectory(silo);
-            }
-
             if (kubernetes)
             {
                 silo.UseKubernetesHosting();
@@ -102,22 +97,6 @@ public static class PartnerSiloHosting
 
         return builder;
     }
-
-    /// <summary>
-    /// Orleans' distributed grain directory instead of its default one. A silo draining after SIGTERM keeps serving its
-    /// grains until they are deactivated; the default directory forgets their registrations as soon as the silo leaves, so
-    /// another silo starts a second activation meanwhile (two activations of a room refused each other's writes: a 503).
-    /// This one hands the registrations over and never allows two activations; Orleans marks it experimental (ORLEANSEXP003).
-    /// </summary>
-#pragma warning disable ORLEANSEXP003
-    private static void UseConsistentGrainDirectory(ISiloBuilder silo)
-    {
-        silo.AddDistributedGrainDirectory();
-        // Its default lease keeps a killed silo's grains unplaceable for 30 s (in case the silo still runs); production's
-        // failure detection declares a silo dead in about 2 s and its grains must answer again then, as before.
-        silo.Services.Configure<GrainDirectoryOptions>(options => options.RangeLeaseDuration = TimeSpan.Zero);
-    }
-#pragma warning restore ORLEANSEXP003
 }
 
 /// <summary>The mode this process's silo runs in.</summary>
