@@ -116,7 +116,8 @@ public sealed class CrashMidOperation(ProductionServers servers, ITestOutputHelp
             [KillAtCall.MarkerKey.Replace(":", "__", StringComparison.Ordinal)] = marker,
         };
         silos = [await cluster.StartSiloAsync(settings: settings), await cluster.StartSiloAsync(settings: settings)];
-        api = await cluster.StartApiAsync(new Dictionary<string, string?> { ["Auth__DevLogin"] = "true" });
+        // Rooms are read from the grains (what the crash left in storage), not from the API node's read model.
+        api = await cluster.StartApiAsync(new Dictionary<string, string?> { ["Auth__DevLogin"] = "true", ["Partner__RoomReadModel__Enabled"] = "false" });
         await api.WaitUntilAsync("/health/ready", HttpStatusCode.OK, Patience);
     }
 

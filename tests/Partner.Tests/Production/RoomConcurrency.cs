@@ -20,6 +20,9 @@ public sealed class RoomConcurrency(ProductionServers servers, ITestOutputHelper
         ["Auth__DevLogin"] = "true",
         ["Partner__RateLimits__Auth__PermitLimit"] = "1000000",
         ["Partner__RateLimits__Writes__PermitLimit"] = "1000000",
+
+        // Rooms read back from storage, not from the API node's read model (RoomReadsAcrossNodes covers that).
+        ["Partner__RoomReadModel__Enabled"] = "false",
     };
 
     [Fact]
