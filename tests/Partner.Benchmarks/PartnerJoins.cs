@@ -68,7 +68,8 @@ public sealed class PartnerJoins(PartnerClient client, BenchmarkOptions options)
     {
         var first = roomsCreated;
         roomsCreated += count;
-        await Parallel.ForAsync(0, count, Parallelism(cancellationToken), async (i, ct) =>
+        // One day's directory takes its creations one at a time: more at once would only queue there.
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (i, ct) =>
             await client.CreateRoomAsync(users[(first + i) % users.Length], "MEAL", date, options.Capacity, ct));
     }
 
