@@ -75,28 +75,29 @@ public interface IRoomGrain : IGrainWithGuidKey
 }
 
 /// <summary>
-/// The rooms of one category and one meeting date ("MEAL:2026-11-25"): which rooms exist is
-/// durable; participant counts are refreshed in memory by the rooms, so joins never wait on it.
+/// The rooms of one category and one meeting date ("MEAL:2026-11-25"): which rooms were filed here is
+/// durable (a room id appended once); the listings are the rooms' own, asked from them at activation and
+/// refreshed in memory by the rooms, so joins never wait on it.
 /// </summary>
 [Alias("partner.room-day")]
 public interface IRoomDayGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Durably notes that a room is being created, before the room's own write: if the creation stops after that write,
+    /// Durably files a room that is being created, before the room's own write: if the creation stops after that write,
     /// the directory finishes it (lists the room) by itself.
     /// </summary>
     [Alias("reserve")]
     Task Reserve(Guid roomId);
 
-    /// <summary>Adds or replaces a listing, durably (create, edit, complete); ends the room's reservation.</summary>
+    /// <summary>Adds or replaces a listing (create, edit, complete), filing the room durably if it is new here; ends its reservation.</summary>
     [Alias("upsert")]
     Task Upsert(RoomListing listing);
 
-    /// <summary>Removes a room, durably (deletion, or a date change).</summary>
+    /// <summary>Removes a room (deletion, or a date change) once the room's own state says so.</summary>
     [Alias("remove")]
     Task Remove(Guid roomId);
 
-    /// <summary>Refreshes a listing in memory; ignored when older than the one held.</summary>
+    /// <summary>Refreshes a listing in memory, filing the room if it is new here; ignored when older than the one held.</summary>
     [Alias("touch"), OneWay]
     Task Touch(RoomListing listing);
 

@@ -21,8 +21,12 @@ public sealed partial class AlarmInboxGrain(
     /// <summary>Alarms kept per user; older ones are no longer listed.</summary>
     internal const int Capacity = 500;
 
-    /// <summary>Alarms per stored page.</summary>
-    internal const int PageSize = 50;
+    /// <summary>
+    /// Alarms per stored page, and one more than the inbox's own row holds: every raise rewrites that row, so it stays
+    /// small (about 100 bytes an alarm); an activation reads up to <see cref="Capacity"/> / PageSize pages, 16 at a time.
+    /// Rows of earlier versions with up to 49 alarms are moved to one page of their size by the next raise.
+    /// </summary>
+    internal const int PageSize = 10;
 
     /// <summary>Most alarms one <see cref="List"/> returns.</summary>
     internal const int MaxPageSize = 100;

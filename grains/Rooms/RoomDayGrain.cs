@@ -1,15 +1,20 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Orleans.Storage;
 
 namespace Partner.Rooms;
 
 /// <summary>
-/// The rooms of one category on one meeting date. A room being created is reserved here before it is written, so that
-/// a creation cut short after the room's write (a crash, a failed listing) is finished from here: a reservation older
-/// than <see cref="ReservationGrace"/> asks its room whether it exists and lists it, or drops it.
+/// The rooms of one category on one meeting date. What is durable is only which rooms were ever filed here: an
+/// append-only <see cref="SegmentedLog{T}"/> of room ids, so filing a room rewrites one short segment however many
+/// rooms the day holds. The listings themselves are the rooms' own: asked from them at activation and kept fresh in
+/// memory by their updates. A room being created is filed before it is written, so that a creation cut short after
+/// the room's write (a crash, a failed listing) is finished from here: a room not yet listed after
+/// <see cref="ReservationGrace"/> is asked whether it exists, and listed or dropped.
 /// </summary>
 public sealed partial class RoomDayGrain(
-    [PersistentState("day")] IPersistentState<RoomDayState> state,
+    [PersistentState("day")] IPersistentState<RoomDayState> legacy,
     TimeProvider clock,
     ILogger<RoomDayGrain> logger) : Grain, IRoomDayGrain
 {
@@ -19,87 +24,101 @@ public sealed partial class RoomDayGrain(
     /// <summary>How often reservations are checked while there are any.</summary>
     internal static readonly TimeSpan ReservationCheck = TimeSpan.FromSeconds(1);
 
-    private Dictionary<Guid, RoomListing> listings = [];
+    /// <summary>The storage kind of the segments of filed room ids (keyed by day and segment number).</summary>
+    public const string FiledKind = "partner-room-day-filed";
+
+    /// <summary>Room ids per stored segment: a filing rewrites at most this many; an activation reads one segment per this many rooms.</summary>
+    internal const int SegmentSize = 32;
+
+    private const string StorageName = "Default";
+
+    private readonly HashSet<Guid> filed = [];
+    private readonly Dictionary<Guid, RoomListing> listings = [];
+    private readonly Dictionary<Guid, DateTimeOffset> reserved = [];
+    private SegmentedLog<Guid> log = null!;
     private ImmutableArray<RoomListing>? sorted;
-    private bool countsUnsaved;
     private IGrainTimer? reservationCheck;
 
-    private Dictionary<Guid, DateTimeOffset> Reserved => state.State.Reserved;
+    private string DayKey => this.GetPrimaryKeyString();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        listings = state.State.Listings.ToDictionary(l => l.RoomId);
-        if (listings.Count > 0)
+        log = new SegmentedLog<Guid>(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageName), FiledKind, DayKey, SegmentSize);
+        foreach (var (_, ids) in await log.ReadFromAsync(0))
         {
-            // Counts changed by joins are kept in memory only; ask the rooms once for the current ones. Interleaved: a room
-            // may be waiting on this directory while it is asked.
-            this.RegisterGrainTimer(RefreshAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { Interleave = true });
+            filed.UnionWith(ids);
+        }
+
+        // Days written by earlier versions kept whole listings in their own row: their rooms count as filed (that row is no longer written).
+        filed.UnionWith(legacy.State.Listings.Select(l => l.RoomId));
+        filed.UnionWith(legacy.State.Reserved.Keys);
+
+        // Listing interleaves: a room waiting on this directory (its creation filing it) still answers.
+        var now = clock.GetUtcNow();
+        var answers = await Task.WhenAll(filed.Select(async roomId => (roomId, listing: await ListingOrNullAsync(roomId))));
+        foreach (var (roomId, listing) in answers)
+        {
+            if (listing is null)
+            {
+                // Not created (yet), or not answering: a creation under way or cut short before the room's write. Checked after the grace.
+                reserved[roomId] = now;
+            }
+            else if (Belongs(listing))
+            {
+                listings[roomId] = listing;
+            }
         }
 
         ArmReservationCheck();
-        return Task.CompletedTask;
-    }
-
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        if (countsUnsaved)
-        {
-            try
-            {
-                await SaveAsync();
-            }
-            catch (Exception ex)
-            {
-                // Counts are rebuilt from the rooms on the next activation.
-                LogCountsNotSaved(logger, ex, this.GetPrimaryKeyString());
-            }
-        }
     }
 
     public async Task Reserve(Guid roomId)
     {
-        if (listings.ContainsKey(roomId) || !Reserved.TryAdd(roomId, clock.GetUtcNow()))
+        if (listings.ContainsKey(roomId) || reserved.ContainsKey(roomId))
         {
             return;
         }
 
-        await SaveAsync();
+        await FileAsync(roomId);
+        reserved[roomId] = clock.GetUtcNow();
         ArmReservationCheck();
     }
 
     public async Task Upsert(RoomListing listing)
     {
-        if (listings.TryGetValue(listing.RoomId, out var held) && held.Version > listing.Version)
+        if (!Belongs(listing) || (listings.TryGetValue(listing.RoomId, out var held) && held.Version > listing.Version))
         {
             return;
         }
 
+        // A room moved here by a date change is filed on its first listing.
+        await FileAsync(listing.RoomId);
         listings[listing.RoomId] = listing;
-        Reserved.Remove(listing.RoomId);
+        reserved.Remove(listing.RoomId);
         sorted = null;
-        await SaveAsync();
     }
 
-    public async Task Remove(Guid roomId)
+    /// <summary>In memory only: the room's own durable state (deleted, or another date) keeps it out at the next activation.</summary>
+    public Task Remove(Guid roomId)
     {
-        if (listings.Remove(roomId) | Reserved.Remove(roomId))
+        if (listings.Remove(roomId) | reserved.Remove(roomId))
         {
             sorted = null;
-            await SaveAsync();
-        }
-    }
-
-    public Task Touch(RoomListing listing)
-    {
-        if (listing.Lifecycle != RoomLifecycle.Deleted
-            && (!listings.TryGetValue(listing.RoomId, out var held) || held.Version < listing.Version))
-        {
-            listings[listing.RoomId] = listing;
-            sorted = null;
-            countsUnsaved = true;
         }
 
         return Task.CompletedTask;
+    }
+
+    public async Task Touch(RoomListing listing)
+    {
+        if (Belongs(listing) && (!listings.TryGetValue(listing.RoomId, out var held) || held.Version < listing.Version))
+        {
+            // Every visible room reports here when it activates: one this day never filed (its move here was cut short) is filed now.
+            await FileAsync(listing.RoomId);
+            listings[listing.RoomId] = listing;
+            reserved.Remove(listing.RoomId);
+            sorted = null;
+        }
     }
 
     public Task<ImmutableArray<RoomListing>> List(RoomLifecycle? lifecycle)
@@ -108,28 +127,37 @@ public sealed partial class RoomDayGrain(
         return Task.FromResult(lifecycle is { } wanted ? [.. sorted.Value.Where(l => l.Lifecycle == wanted)] : sorted.Value);
     }
 
-    private async Task RefreshAsync(CancellationToken cancellationToken)
+    private async Task<RoomListing?> ListingOrNullAsync(Guid roomId)
     {
-        foreach (var roomId in listings.Keys.ToArray())
+        try
         {
-            var current = await GrainFactory.GetGrain<IRoomGrain>(roomId).Listing();
-            if (current is null)
-            {
-                listings.Remove(roomId);
-                countsUnsaved = true;
-            }
-            else
-            {
-                await Touch(current);
-            }
+            return await GrainFactory.GetGrain<IRoomGrain>(roomId).Listing();
+        }
+        catch (Exception ex)
+        {
+            LogRoomNotAnswering(logger, ex, roomId, DayKey);
+            return null;
+        }
+    }
+
+    private bool Belongs(RoomListing listing) =>
+        listing.Lifecycle != RoomLifecycle.Deleted && RoomDirectory.DayKey(listing.Category, listing.Date) == DayKey;
+
+    /// <summary>Appends the room to the durable log unless it is there already.</summary>
+    private async Task FileAsync(Guid roomId)
+    {
+        if (filed.Contains(roomId))
+        {
+            return;
         }
 
-        sorted = null;
+        await this.WriteOrRefuseAsync(() => log.AppendAsync([roomId]));
+        filed.Add(roomId);
     }
 
     private void ArmReservationCheck()
     {
-        if (Reserved.Count > 0 && reservationCheck is null)
+        if (reserved.Count > 0 && reservationCheck is null)
         {
             reservationCheck = this.RegisterGrainTimer(CheckReservationsAsync, new GrainTimerCreationOptions(ReservationCheck, ReservationCheck) { Interleave = true });
         }
@@ -139,53 +167,41 @@ public sealed partial class RoomDayGrain(
     private async Task CheckReservationsAsync(CancellationToken cancellationToken)
     {
         var due = clock.GetUtcNow() - ReservationGrace;
-        foreach (var (roomId, _) in Reserved.Where(r => r.Value <= due).ToArray())
+        foreach (var (roomId, _) in reserved.Where(r => r.Value <= due).ToArray())
         {
-            // The room answers after its creation's turn: a creation still running is waited for, not misjudged.
             var current = await GrainFactory.GetGrain<IRoomGrain>(roomId).Listing();
-            if (!Reserved.ContainsKey(roomId))
+            if (!reserved.ContainsKey(roomId))
             {
                 continue;
             }
 
-            if (current is null)
+            reserved.Remove(roomId);
+            if (current is not null && Belongs(current))
             {
-                Reserved.Remove(roomId);
-                await SaveAsync();
-            }
-            else
-            {
-                LogCreationFinished(logger, roomId, this.GetPrimaryKeyString());
+                LogCreationFinished(logger, roomId, DayKey);
                 await Upsert(current);
             }
         }
 
-        if (Reserved.Count == 0)
+        if (reserved.Count == 0)
         {
             reservationCheck?.Dispose();
             reservationCheck = null;
         }
     }
 
-    private async Task SaveAsync()
-    {
-        state.State.Listings = [.. listings.Values];
-        await state.WriteOrRefuseAsync(this);
-        countsUnsaved = false;
-    }
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Room {RoomId} was created but not listed in {Day}: listed now")]
     private static partial void LogCreationFinished(ILogger logger, Guid roomId, string day);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Room day {Day} could not save its counts at deactivation")]
-    private static partial void LogCountsNotSaved(ILogger logger, Exception exception, string day);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Room {RoomId} did not give its listing to {Day} at activation; asked again shortly")]
+    private static partial void LogRoomNotAnswering(ILogger logger, Exception exception, Guid roomId, string day);
 }
 
+/// <summary>A day's own row as versions before the filed-room log wrote it; read at activation, never written.</summary>
 [GenerateSerializer, Alias("partner.room-day-state")]
 public sealed class RoomDayState
 {
     [Id(0)] public List<RoomListing> Listings { get; set; } = [];
 
-    /// <summary>Rooms whose creation began (reserved here before the room's write) and is not listed yet, with when.</summary>
     [Id(1)] public Dictionary<Guid, DateTimeOffset> Reserved { get; set; } = [];
 }

@@ -222,6 +222,30 @@ public static class BenchmarkRunner
         return whole ? report.ToMarkdown() + (options.RunsRandom ? "\n" + random.ToMarkdown() : string.Empty) : random.ToMarkdown();
     }
 
+    /// <summary>What a room creation costs MariaDB on a day of a few rooms and on a day of 200: the day's directory must not make it grow.</summary>
+    private static async Task MeasureCreatesAsync(Session session, PartnerJoins partner)
+    {
+        const int Probe = 50;
+        const int Held = 200;
+        var date = PartnerClient.Today().AddDays(20);
+        var onEmpty = await CreateCostAsync(Probe);
+        await partner.CreateOnDateAsync(date, Held - Probe, session.Stop);
+        var onFull = await CreateCostAsync(Probe);
+        session.Report.Note($"Room creation cost (MEAL rooms on {date:yyyy-MM-dd}, over HTTP, {Probe} per probe): while the day held 0–{Probe} rooms, "
+            + $"{onEmpty.Bytes:N0} bytes to MariaDB, {onEmpty.Rows:0.00} rows written and {onEmpty.Calls:0.00} CALLs per create; "
+            + $"while it held {Held}–{Held + Probe}, {onFull.Bytes:N0} bytes, {onFull.Rows:0.00} rows and {onFull.Calls:0.00} CALLs.");
+
+        async Task<(double Bytes, double Rows, double Calls)> CreateCostAsync(int count)
+        {
+            var before = await session.Counters.ReadAsync(session.Stop);
+            await partner.CreateOnDateAsync(date, count, session.Stop);
+            var delta = DatabaseCounters.Between(before, await session.Counters.ReadAsync(session.Stop));
+            return (delta["Bytes_received"] / (double)count,
+                (delta["Handler_update"] + delta["Handler_write"]) / (double)count,
+                delta["Com_call_procedure"] / (double)count);
+        }
+    }
+
     private static async Task RunJoinsAsync(Session session, PartnerJoins partner, MariaDbServer database)
     {
         var options = session.Options;
@@ -248,6 +272,7 @@ public static class BenchmarkRunner
 
         session.Report.Note($"Partner rooms were opened over HTTP before each run (not measured): {partner.RoomsCreated:N0} in all, "
             + $"at {partner.CreateRates.Min():N0} to {partner.CreateRates.Max():N0} rooms/s.");
+        await MeasureCreatesAsync(session, partner);
 
         await using var baseline = new BaselineJoins(database.ConnectionString, options);
         await baseline.CreateSchemaAsync(session.Stop);

@@ -63,6 +63,16 @@ public sealed class PartnerJoins(PartnerClient client, BenchmarkOptions options)
         return rooms;
     }
 
+    /// <summary>Opens <paramref name="count"/> MEAL rooms on one date, owned by the joining users in turn.</summary>
+    public async Task CreateOnDateAsync(DateOnly date, int count, CancellationToken cancellationToken)
+    {
+        var first = roomsCreated;
+        roomsCreated += count;
+        // One day's directory takes its creations one at a time: more at once would only queue there.
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (i, ct) =>
+            await client.CreateRoomAsync(users[(first + i) % users.Length], "MEAL", date, options.Capacity, ct));
+    }
+
     /// <summary>Opens <paramref name="slots"/> rooms and enough spares to replace the ones that fill up during the run.</summary>
     public async Task<RoomPool<Guid>> PrepareAsync(int slots, double expectedRate, TimeSpan duration, CancellationToken cancellationToken)
     {

@@ -184,7 +184,7 @@ public sealed class RandomMatchReport(BenchmarkOptions options, string commandLi
         }
 
         md.AppendLine();
-        md.AppendLine("CALLs/201 counts 2 per grain-state write (`OrleansStorageWrite` calls `OrleansStorageIdentity`), for the journal and for the matches created in the background.").AppendLine();
+        md.AppendLine("CALLs/201 counts 1 per grain-state write (`CALL OrleansStorageWrite`), for the journal and for the matches created in the background.").AppendLine();
     }
 
     private void AppendTargets(StringBuilder md)

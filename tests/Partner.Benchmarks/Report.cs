@@ -175,7 +175,7 @@ public sealed class Report(BenchmarkOptions options, string commandLine)
 
         md.AppendLine("## Database cost").AppendLine();
         md.AppendLine("MariaDB global status deltas over each run, per successful operation (join or read). Each Partner grain-state write is "
-            + "`CALL OrleansStorageWrite`, which calls `OrleansStorageIdentity`: `Com_call_procedure` counts both, so 2 per write. "
+            + "one `CALL OrleansStorageWrite` (`Com_call_procedure`). "
             + "Rows written = `Handler_update` + `Handler_write`. Orleans writes in autocommit, so it issues no `COMMIT` statements.").AppendLine();
         md.AppendLine("| system | workload | driver | K | CALLs/op | rows written/op | commits/op | rollbacks/op | bytes to MariaDB/op | redo log writes/s | redo MB/s | fsyncs/s |");
         md.AppendLine("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");

@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS OrleansQuery
 
 -- statement
 -- One row per grain state. GrainIdentity is the SHA-256 digest of the exact grain
--- identity, written by OrleansStorageIdentity; with the two provider-supplied hashes it
+-- identity (its encoding is at OrleansStorageRead); with the two provider-supplied hashes it
 -- forms the primary key, so every lookup is a point lookup and two activations racing
 -- to create the same state cannot both succeed. The readable columns are kept for
 -- diagnostics only. PayloadBinary is LONGBLOB: BLOB would cap a state at 64 KiB.
@@ -75,34 +75,17 @@ CREATE TABLE IF NOT EXISTS OrleansRemindersTable
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 -- statement
+-- Folded into the procedures below (each computes the identity inline): one CALL per storage operation.
 DROP PROCEDURE IF EXISTS OrleansStorageIdentity;
-
--- statement
--- The encoding below is stored in every row's key: changing it orphans existing state.
--- Strings carry their length so that no choice of separator can make two identities
--- collide, and a NULL extension ('-') differs from an empty one ('0:').
-CREATE PROCEDURE OrleansStorageIdentity
-(
-    IN  p_ServiceId              VARCHAR(150) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,
-    IN  p_GrainTypeString        VARCHAR(512) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,
-    IN  p_GrainIdN0              BIGINT,
-    IN  p_GrainIdN1              BIGINT,
-    IN  p_GrainIdExtensionString VARCHAR(512) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,
-    OUT p_GrainIdentity          BINARY(32)
-)
-SQL SECURITY INVOKER
-BEGIN
-    SET p_GrainIdentity = UNHEX(SHA2(CONCAT(
-        CHAR_LENGTH(p_ServiceId), ':', p_ServiceId, ':',
-        CHAR_LENGTH(p_GrainTypeString), ':', p_GrainTypeString, ':',
-        p_GrainIdN0, ':', p_GrainIdN1, ':',
-        IFNULL(CONCAT(CHAR_LENGTH(p_GrainIdExtensionString), ':', p_GrainIdExtensionString), '-')), 256));
-END;
 
 -- statement
 DROP PROCEDURE IF EXISTS OrleansStorageRead;
 
 -- statement
+-- GrainIdentity is the SHA-256 digest of this encoding, and every procedure below repeats it
+-- verbatim: it is stored in every row's key, so changing it orphans existing state. Strings
+-- carry their length so that no choice of separator can make two identities collide, and a
+-- NULL extension ('-') differs from an empty one ('0:').
 CREATE PROCEDURE OrleansStorageRead
 (
     IN p_GrainIdHash            INT,
@@ -115,14 +98,15 @@ CREATE PROCEDURE OrleansStorageRead
 )
 SQL SECURITY INVOKER
 BEGIN
-    DECLARE v_GrainIdentity BINARY(32);
-    CALL OrleansStorageIdentity(p_ServiceId, p_GrainTypeString, p_GrainIdN0, p_GrainIdN1, p_GrainIdExtensionString, v_GrainIdentity);
-
     SELECT PayloadBinary, Version
     FROM OrleansStorage
     WHERE GrainIdHash = p_GrainIdHash
       AND GrainTypeHash = p_GrainTypeHash
-      AND GrainIdentity = v_GrainIdentity;
+      AND GrainIdentity = UNHEX(SHA2(CONCAT(
+            CHAR_LENGTH(p_ServiceId), ':', p_ServiceId, ':',
+            CHAR_LENGTH(p_GrainTypeString), ':', p_GrainTypeString, ':',
+            p_GrainIdN0, ':', p_GrainIdN1, ':',
+            IFNULL(CONCAT(CHAR_LENGTH(p_GrainIdExtensionString), ':', p_GrainIdExtensionString), '-')), 256));
 END;
 
 -- statement
@@ -131,7 +115,8 @@ DROP PROCEDURE IF EXISTS OrleansStorageWrite;
 -- statement
 -- Without a version the caller saw no state, so only a first insert may succeed; a
 -- duplicate key means another activation got there first. With a version, the update
--- succeeds only if the stored version is still the one the caller read.
+-- succeeds only if the stored version is still the one the caller read. A write is one
+-- statement on one row (the hot path: a point UPDATE), plus the SELECT of its result.
 CREATE PROCEDURE OrleansStorageWrite
 (
     IN p_GrainIdHash            INT,
@@ -146,9 +131,7 @@ CREATE PROCEDURE OrleansStorageWrite
 )
 SQL SECURITY INVOKER
 BEGIN
-    DECLARE v_GrainIdentity BINARY(32);
     DECLARE v_NewVersion INT DEFAULT NULL;
-    CALL OrleansStorageIdentity(p_ServiceId, p_GrainTypeString, p_GrainIdN0, p_GrainIdN1, p_GrainIdExtensionString, v_GrainIdentity);
 
     IF p_GrainStateVersion IS NULL THEN
         BEGIN
@@ -157,7 +140,13 @@ BEGIN
                 (GrainIdHash, GrainTypeHash, GrainIdentity, GrainIdN0, GrainIdN1, GrainTypeString,
                  GrainIdExtensionString, ServiceId, PayloadBinary, Version, ModifiedOn)
             VALUES
-                (p_GrainIdHash, p_GrainTypeHash, v_GrainIdentity, p_GrainIdN0, p_GrainIdN1, p_GrainTypeString,
+                (p_GrainIdHash, p_GrainTypeHash,
+                 UNHEX(SHA2(CONCAT(
+                 CHAR_LENGTH(p_ServiceId), ':', p_ServiceId, ':',
+                 CHAR_LENGTH(p_GrainTypeString), ':', p_GrainTypeString, ':',
+                 p_GrainIdN0, ':', p_GrainIdN1, ':',
+                 IFNULL(CONCAT(CHAR_LENGTH(p_GrainIdExtensionString), ':', p_GrainIdExtensionString), '-')), 256)),
+                 p_GrainIdN0, p_GrainIdN1, p_GrainTypeString,
                  p_GrainIdExtensionString, p_ServiceId, p_PayloadBinary, 1, UTC_TIMESTAMP(3));
             SET v_NewVersion = 1;
         END;
@@ -168,7 +157,11 @@ BEGIN
             ModifiedOn = UTC_TIMESTAMP(3)
         WHERE GrainIdHash = p_GrainIdHash
           AND GrainTypeHash = p_GrainTypeHash
-          AND GrainIdentity = v_GrainIdentity
+          AND GrainIdentity = UNHEX(SHA2(CONCAT(
+              CHAR_LENGTH(p_ServiceId), ':', p_ServiceId, ':',
+              CHAR_LENGTH(p_GrainTypeString), ':', p_GrainTypeString, ':',
+              p_GrainIdN0, ':', p_GrainIdN1, ':',
+              IFNULL(CONCAT(CHAR_LENGTH(p_GrainIdExtensionString), ':', p_GrainIdExtensionString), '-')), 256))
           AND Version = p_GrainStateVersion;
         IF ROW_COUNT() > 0 THEN
             SET v_NewVersion = p_GrainStateVersion + 1;
@@ -196,9 +189,7 @@ CREATE PROCEDURE OrleansStorageClear
 )
 SQL SECURITY INVOKER
 BEGIN
-    DECLARE v_GrainIdentity BINARY(32);
     DECLARE v_NewVersion INT DEFAULT NULL;
-    CALL OrleansStorageIdentity(p_ServiceId, p_GrainTypeString, p_GrainIdN0, p_GrainIdN1, p_GrainIdExtensionString, v_GrainIdentity);
 
     UPDATE OrleansStorage
     SET PayloadBinary = NULL,
@@ -206,7 +197,11 @@ BEGIN
         ModifiedOn = UTC_TIMESTAMP(3)
     WHERE GrainIdHash = p_GrainIdHash
       AND GrainTypeHash = p_GrainTypeHash
-      AND GrainIdentity = v_GrainIdentity
+      AND GrainIdentity = UNHEX(SHA2(CONCAT(
+          CHAR_LENGTH(p_ServiceId), ':', p_ServiceId, ':',
+          CHAR_LENGTH(p_GrainTypeString), ':', p_GrainTypeString, ':',
+          p_GrainIdN0, ':', p_GrainIdN1, ':',
+          IFNULL(CONCAT(CHAR_LENGTH(p_GrainIdExtensionString), ':', p_GrainIdExtensionString), '-')), 256))
       AND Version = p_GrainStateVersion;
     IF ROW_COUNT() > 0 THEN
         SET v_NewVersion = p_GrainStateVersion + 1;
@@ -233,14 +228,16 @@ CREATE PROCEDURE OrleansStorageDelete
 )
 SQL SECURITY INVOKER
 BEGIN
-    DECLARE v_GrainIdentity BINARY(32);
     DECLARE v_NewVersion INT DEFAULT NULL;
-    CALL OrleansStorageIdentity(p_ServiceId, p_GrainTypeString, p_GrainIdN0, p_GrainIdN1, p_GrainIdExtensionString, v_GrainIdentity);
 
     DELETE FROM OrleansStorage
     WHERE GrainIdHash = p_GrainIdHash
       AND GrainTypeHash = p_GrainTypeHash
-      AND GrainIdentity = v_GrainIdentity
+      AND GrainIdentity = UNHEX(SHA2(CONCAT(
+          CHAR_LENGTH(p_ServiceId), ':', p_ServiceId, ':',
+          CHAR_LENGTH(p_GrainTypeString), ':', p_GrainTypeString, ':',
+          p_GrainIdN0, ':', p_GrainIdN1, ':',
+          IFNULL(CONCAT(CHAR_LENGTH(p_GrainIdExtensionString), ':', p_GrainIdExtensionString), '-')), 256))
       AND Version = p_GrainStateVersion;
     IF ROW_COUNT() > 0 THEN
         SET v_NewVersion = p_GrainStateVersion + 1;

@@ -75,28 +75,30 @@ public sealed class AlarmInbox(PartnerApiFactory factory) : IClassFixture<Partne
         var userId = Guid.NewGuid();
         var inbox = factory.Services.GetRequiredService<IGrainFactory>().GetGrain<IAlarmInboxGrain>(userId);
 
-        await inbox.RaiseAsync(620);
+        // Twelve pages beyond the capacity, and half a page more in the inbox's own row.
+        const int pageSize = AlarmInboxGrain.PageSize;
+        const int raised = AlarmInboxGrain.Capacity + 12 * pageSize + pageSize / 2;
+        await inbox.RaiseAsync(raised);
 
         var storage = factory.Services.GetRequiredKeyedService<IGrainStorage>("Default");
         var stored = new List<(long Page, int Alarms)>();
-        for (var page = 0L; page < 20; page++)
+        for (var page = 0L; page <= raised / pageSize; page++)
         {
             var segment = new GrainState<LogSegment<AlarmEntry>>(new LogSegment<AlarmEntry>());
             await storage.ReadStateAsync(AlarmInboxGrain.PageKind, GrainId.Create(AlarmInboxGrain.PageKind, $"{userId:N}/{page}"), segment);
-            if (segment.RecordExists)
+            if (segment.RecordExists && segment.State is { Items.Count: > 0 })
             {
-                stored.Add((page, segment.State!.Items.Count));
+                stored.Add((page, segment.State.Items.Count));
             }
         }
 
-        // 620 alarms: 12 full pages of 50 and 20 in the inbox's own row; pages 0 and 1 (seqs 1..100) hold only
-        // alarms beyond the newest 500 and are gone.
-        Assert.Equal(Enumerable.Range(2, 10).Select(page => (long)page), stored.Select(s => s.Page));
-        Assert.All(stored, s => Assert.Equal(AlarmInboxGrain.PageSize, s.Alarms));
+        // Pages 0..11 hold only alarms beyond the newest 500 and are gone; page 12 still holds kept ones.
+        Assert.Equal(Enumerable.Range(12, raised / pageSize - 12).Select(page => (long)page), stored.Select(s => s.Page));
+        Assert.All(stored, s => Assert.Equal(pageSize, s.Alarms));
         await factory.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
         var kept = await inbox.ListAllAsync();
-        Assert.Equal(Enumerable.Range(121, 500).Select(seq => (long)seq), kept.Select(a => a.Seq));
-        Assert.Equal(621, await inbox.Raise(AlarmDrafts.RoomJoined()));
+        Assert.Equal(Enumerable.Range(raised - AlarmInboxGrain.Capacity + 1, AlarmInboxGrain.Capacity).Select(seq => (long)seq), kept.Select(a => a.Seq));
+        Assert.Equal(raised + 1, await inbox.Raise(AlarmDrafts.RoomJoined()));
     }
 
     [Fact]
