@@ -188,7 +188,7 @@ public static class BenchmarkRunner
     {
         try
         {
-            var section = await ScaleBenchmark.RunAsync(options, commandLine, ApiSettings, stop);
+            var (section, complete) = await ScaleBenchmark.RunAsync(options, commandLine, ApiSettings, stop);
             Console.WriteLine();
             Console.WriteLine(section);
             if (options.WriteResults)
@@ -200,7 +200,7 @@ public static class BenchmarkRunner
                 Console.WriteLine($"Summary written to {path}");
             }
 
-            return 0;
+            return complete ? 0 : 1;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {

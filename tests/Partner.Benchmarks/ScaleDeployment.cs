@@ -98,7 +98,11 @@ public sealed class ScaleDeployment : IAsyncDisposable
     private async Task StartProcessesAsync(IReadOnlyDictionary<string, string?> apiSettings, CancellationToken stop)
     {
         Silos.AddRange(await Task.WhenAll(Enumerable.Range(0, Shape.Silos).Select(_ => Cluster.StartSiloAsync(settings: LivePush.ProductionTimeouts))).WaitAsync(stop));
-        var settings = new Dictionary<string, string?>(apiSettings);
+        var settings = new Dictionary<string, string?>(apiSettings)
+        {
+            // Users sign in once per shape; on a busy machine filling a day with 10,000 rooms outlasts the default 15 minutes of a token.
+            ["Auth__Jwt__AccessTokenLifetime"] = "02:00:00",
+        };
         foreach (var (key, value) in LivePush.ProductionTimeouts)
         {
             settings[key] = value;
