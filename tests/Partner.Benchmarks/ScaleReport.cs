@@ -49,7 +49,7 @@ public sealed class ScaleReport(BenchmarkOptions options, string commandLine)
             "their latencies pooled from each process's percentile grid (exact for one node; within 0.05 percentile above p95, 0.5 below, for two).",
             Invariant($"Closed loop, {options.Duration.TotalSeconds:0} s per measure after a {options.Warmup.TotalSeconds:0} s warm-up of the same load; K = {options.ScaleWorkers} workers (wrk connections) but for the storm, where each user is one."),
             Invariant($"Measures, in order: durable joins (`PUT /api/rooms/{{id}}/participants/me`, {options.Rooms} rooms open at once, a full room replaced by a fresh one);"),
-            Invariant($"the join/leave storm ({options.StormUsers} users, each joining and leaving its own one of {options.StormRooms} rooms, an operation each);"),
+            Invariant($"the join/leave storm ({options.StormUsers} users spread over {options.StormRooms} rooms, user i in room i mod {options.StormRooms}, each joining and leaving its room in a loop, a join or a leave an operation);"),
             Invariant($"room detail reads (`GET /api/rooms/{{id}}`, the storm's {options.StormRooms} rooms in turn); list reads (`GET /api/rooms?category=MEAL&size=20`);"),
             "durable ticket PUTs on MEAL and STUDY at once (half the workers each); then one day's list (`GET /api/rooms?category=MEAL&date=D&size=20`) read when that day holds "
                 + string.Join(", ", options.DayRooms.Select(n => n.ToString("N0", CultureInfo.InvariantCulture))) + " open rooms (a page should cost the same at each).",

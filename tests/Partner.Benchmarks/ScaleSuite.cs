@@ -18,7 +18,11 @@ public sealed class ScaleSuite(BenchmarkOptions options, ScaleDeployment deploym
 
     private const int SetupParallelism = 32;
 
+    private const int CreateAttempts = 5;
+
     private readonly BenchmarkRunner.Session session = new(options, new Report(options, string.Empty), deployment.Sampler, deployment.Counters, stop);
+
+    private long createRetries;
 
     private IReadOnlyList<PartnerClient> Nodes => deployment.Nodes;
 
@@ -51,6 +55,11 @@ public sealed class ScaleSuite(BenchmarkOptions options, ScaleDeployment deploym
             }
 
             BenchmarkRunner.NoteServiceLog(report.Note, $"{Shape} {name}", process.Output);
+        }
+
+        if (createRetries > 0)
+        {
+            report.Note(Invariant($"{Shape}: {createRetries:N0} room creations (setup, not measured) failed or timed out and were sent again with their Idempotency-Key."));
         }
 
         report.Note(Invariant($"{Shape}: the suite took {clock.Elapsed.TotalMinutes:0.0} min after the processes were ready; load average at its end {File.ReadAllText("/proc/loadavg").Trim()}."));
@@ -110,7 +119,7 @@ public sealed class ScaleSuite(BenchmarkOptions options, ScaleDeployment deploym
             var clock = Stopwatch.StartNew();
             var first = open;
             await Parallel.ForAsync(first, count, Parallelism(), async (i, ct) =>
-                await Nodes[i % Nodes.Count].CreateRoomAsync(owners[i % owners.Count], "MEAL", day, options.Capacity, ct));
+                await CreateRoomAsync(i, owners[i % owners.Count], day, $"day-{i}", ct));
             open = count;
             Console.WriteLine($"{Shape}: {count - first:N0} rooms opened on {day:yyyy-MM-dd} at {(count - first) / clock.Elapsed.TotalSeconds:N0}/s, {count:N0} in all");
             using var page = await Nodes[^1].GetJsonAsync(path, stop);
@@ -142,8 +151,29 @@ public sealed class ScaleSuite(BenchmarkOptions options, ScaleDeployment deploym
         var owners = await SignInAsync(ownerPrefix, count);
         var rooms = new Guid[count];
         await Parallel.ForAsync(0, count, Parallelism(), async (i, ct) =>
-            rooms[i] = await Nodes[i % Nodes.Count].CreateRoomAsync(owners[i], "MEAL", date(i), options.Capacity, ct));
+            rooms[i] = await CreateRoomAsync(i, owners[i], date(i), $"{ownerPrefix}-{i}", ct));
         return rooms;
+    }
+
+    /// <summary>
+    /// Opens a MEAL room through node i mod n; a create that failed or timed out (an overloaded machine) is sent again with
+    /// the same Idempotency-Key, so it opens one room at most.
+    /// </summary>
+    private async Task<Guid> CreateRoomAsync(int i, BenchUser owner, DateOnly date, string key, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await Nodes[(i + attempt - 1) % Nodes.Count].CreateRoomAsync(owner, "MEAL", date, options.Capacity, cancellationToken, key);
+            }
+            catch (Exception ex) when (attempt < CreateAttempts && !cancellationToken.IsCancellationRequested
+                && ex is HttpRequestException or TaskCanceledException or InvalidOperationException)
+            {
+                Interlocked.Increment(ref createRetries);
+                await Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken);
+            }
+        }
     }
 
     private async Task<BenchUser[]> SignInAsync(string prefix, int count)
