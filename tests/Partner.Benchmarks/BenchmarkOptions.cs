@@ -6,13 +6,17 @@ namespace Partner.Benchmarks;
 public sealed record BenchmarkOptions
 {
     public const string Usage = """
-        usage: dotnet run -c Release --project tests/Partner.Benchmarks -- [rooms|reads|random|live|all] [options]
+        usage: dotnet run -c Release --project tests/Partner.Benchmarks -- [rooms|reads|random|live|scale|all] [options]
           rooms   durable joins over HTTP (many rooms, then hot rooms) and the optimistic-lock baseline on the same MariaDB
           reads   room list reads over HTTP (HttpClient, and wrk when it is on PATH)
           random  random matching: one queue grain in memory (embedded silo in this process), then in production mode
                   the time until a match is readable and durable ticket PUTs over HTTP; writes only its own section of the summary
           live    live push on 2 silos + 2 API nodes: alarm receipt latency across nodes at a fixed rate, then many idle
                   WebSocket connections on one API node (memory per connection, push latency); writes only its own section
+          scale   the normal deployment (2 silos + 2 API nodes) beside 1 + 1, each on fresh servers, the load spread round-robin
+                  over the API nodes: joins, a join/leave storm, room detail and list reads, ticket PUTs, list reads of one day
+                  as it fills; p50/p99, CPU per operation per process, MariaDB writes per operation, and the ratio of the shapes;
+                  writes only its own section of the summary (not part of all)
           all     rooms, then reads, then random, then live (default)
         options:
           --duration 20s            measured time of each run (s, ms or m suffix)
@@ -39,6 +43,11 @@ public sealed record BenchmarkOptions
           --connect-concurrency 64  live: connections being opened at once
           --idle-alarm-rate 200     live: alarms per second raised to a sample of the idle connections' users
           --idle-sample 200         live: users of that sample
+          --shapes 1+1,2+2          scale: silos+API nodes of each deployment measured, in order
+          --scale-workers 64        scale: closed-loop workers (wrk connections) of the joins, reads and ticket PUTs, split over the API nodes
+          --storm-users 400         scale: users of the join/leave storm, each a closed-loop worker
+          --storm-rooms 100         scale: rooms the storm's users join and leave (also the rooms of the detail reads)
+          --day-rooms 100,1000,10000   scale: open rooms on one day at which that day's list is read
           --wrk-threads 1           wrk threads (the two cores are shared with the service)
           --no-wrk                  do not use wrk even when it is installed
           --install-wrk             apt-get install wrk when it is missing (root or sudo)
@@ -96,6 +105,16 @@ public sealed record BenchmarkOptions
 
     public int IdleSample { get; init; } = 200;
 
+    public IReadOnlyList<ScaleShape> Shapes { get; init; } = [new(1, 1), new(2, 2)];
+
+    public int ScaleWorkers { get; init; } = 64;
+
+    public int StormUsers { get; init; } = 400;
+
+    public int StormRooms { get; init; } = 100;
+
+    public IReadOnlyList<int> DayRooms { get; init; } = [100, 1000, 10_000];
+
     public int WrkThreads { get; init; } = 1;
 
     public bool UseWrk { get; init; } = true;
@@ -117,6 +136,8 @@ public sealed record BenchmarkOptions
 
     public bool RunsLive => Suite is "live" or "all";
 
+    public bool RunsScale => Suite is "scale";
+
     /// <summary>Whether a suite on one silo and one API process runs (every suite but live).</summary>
     public bool RunsSingleNode => RunsRooms || RunsReads || RunsRandom;
 
@@ -132,7 +153,7 @@ public sealed record BenchmarkOptions
             string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{arg} needs a value.");
             options = arg switch
             {
-                "rooms" or "reads" or "random" or "live" or "all" => options with { Suite = arg },
+                "rooms" or "reads" or "random" or "live" or "scale" or "all" => options with { Suite = arg },
                 "--duration" => options with { Duration = ParseTime(Value()) },
                 "--warmup" => options with { Warmup = ParseTime(Value()) },
                 "--concurrency" => options with { Concurrency = [.. Value().Split(',').Select(v => Positive(v, arg))] },
@@ -156,6 +177,11 @@ public sealed record BenchmarkOptions
                 "--connect-concurrency" => options with { ConnectConcurrency = Positive(Value(), arg) },
                 "--idle-alarm-rate" => options with { IdleAlarmRate = Positive(Value(), arg) },
                 "--idle-sample" => options with { IdleSample = Positive(Value(), arg) },
+                "--shapes" => options with { Shapes = [.. Value().Split(',').Select(ScaleShape.Parse)] },
+                "--scale-workers" => options with { ScaleWorkers = Positive(Value(), arg) },
+                "--storm-users" => options with { StormUsers = Positive(Value(), arg) },
+                "--storm-rooms" => options with { StormRooms = Positive(Value(), arg) },
+                "--day-rooms" => options with { DayRooms = [.. Value().Split(',').Select(v => Positive(v, arg)).Order()] },
                 "--wrk-threads" => options with { WrkThreads = Positive(Value(), arg) },
                 "--no-wrk" => options with { UseWrk = false },
                 "--install-wrk" => options with { InstallWrk = true },
@@ -174,6 +200,11 @@ public sealed record BenchmarkOptions
         if (options.PairsInFlight > TicketBodies.Of(TicketBodies.Meal).Count)
         {
             throw new ArgumentException($"--pairs-in-flight is at most {TicketBodies.Of(TicketBodies.Meal).Count} (one MEAL cell each).");
+        }
+
+        if (options.StormUsers > options.StormRooms * options.Seats)
+        {
+            throw new ArgumentException("--storm-users is at most --storm-rooms × (--capacity − 1): every user must fit in its room.");
         }
 
         if (options.IdleSample > options.Connections)

@@ -76,6 +76,11 @@ public static class BenchmarkRunner
         });
 
         var commandLine = "dotnet run -c Release --project tests/Partner.Benchmarks --" + (args.Length == 0 ? string.Empty : " " + string.Join(' ', args));
+        if (options.RunsScale)
+        {
+            return await RunScaleAsync(options, commandLine, stop.Token);
+        }
+
         var report = new Report(options, commandLine);
         var random = new RandomMatchReport(options, commandLine);
         MariaDbServer? database = null;
@@ -130,6 +135,11 @@ public static class BenchmarkRunner
                     summary = SummaryFile.Merge(summary, LiveReport.Heading, liveSection);
                 }
 
+                if (whole && SummaryFile.Section(existing, ScaleReport.Heading) is { } scaleSection)
+                {
+                    summary = SummaryFile.Merge(summary, ScaleReport.Heading, scaleSection);
+                }
+
                 await File.WriteAllTextAsync(path, summary, CancellationToken.None);
                 Console.WriteLine($"Summary written to {path}");
             }
@@ -170,6 +180,40 @@ public static class BenchmarkRunner
             }
 
             Console.WriteLine("Stopped the API, the silo, MariaDB and Redis.");
+        }
+    }
+
+    /// <summary>The scale suite starts its own servers for each shape and replaces only its own section of the summary.</summary>
+    private static async Task<int> RunScaleAsync(BenchmarkOptions options, string commandLine, CancellationToken stop)
+    {
+        try
+        {
+            var (section, complete) = await ScaleBenchmark.RunAsync(options, commandLine, ApiSettings, stop);
+            Console.WriteLine();
+            Console.WriteLine(section);
+            if (options.WriteResults)
+            {
+                var path = options.ResultsPath ?? Path.Combine(TestEnvironment.RepoRoot, "tests", "Partner.Benchmarks", "results", "latest.md");
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                var existing = File.Exists(path) ? await File.ReadAllTextAsync(path, CancellationToken.None) : SummaryFile.Title;
+                await File.WriteAllTextAsync(path, SummaryFile.Merge(existing, ScaleReport.Heading, section), CancellationToken.None);
+                Console.WriteLine($"Summary written to {path}");
+            }
+
+            return complete ? 0 : 1;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return 130;
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine($"Benchmark failed: {ex}");
+            return 1;
+        }
+        finally
+        {
+            Console.WriteLine("Stopped every process and server of the scale suite.");
         }
     }
 
@@ -517,7 +561,7 @@ public static class BenchmarkRunner
         return false;
     }
 
-    private static async Task SetDurabilityAsync(MariaDbServer database, int flushLogAtTrxCommit, CancellationToken cancellationToken)
+    internal static async Task SetDurabilityAsync(MariaDbServer database, int flushLogAtTrxCommit, CancellationToken cancellationToken)
     {
         // The test servers trade the fsync per commit for speed; a benchmark of durable writes restores the server default.
         await using var connection = new MySqlConnection(database.RootConnectionString);
@@ -527,7 +571,7 @@ public static class BenchmarkRunner
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static int PidFromFile(string path)
+    internal static int PidFromFile(string path)
     {
         for (var attempt = 0; attempt < 50 && !File.Exists(path); attempt++)
         {
@@ -553,7 +597,7 @@ public static class BenchmarkRunner
     }
 
     /// <summary>What every measured run needs; samples CPU and database counters around the run only.</summary>
-    private sealed class Session(BenchmarkOptions options, Report report, CpuSampler sampler, DatabaseCounters counters, CancellationToken stop)
+    internal sealed class Session(BenchmarkOptions options, Report report, CpuSampler sampler, DatabaseCounters counters, CancellationToken stop)
     {
         /// <summary>Busy time of processes that are not the benchmark's, in percent of one core, below which a run may start.</summary>
         private const double QuietLimit = 20;

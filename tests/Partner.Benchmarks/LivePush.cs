@@ -34,7 +34,7 @@ public sealed class LivePush(BenchmarkOptions options, LiveReport report, Cancel
     /// Orleans' own failure detection and call timeout instead of the tests' fast ones: on cores other work also wants, a
     /// 1-second probe timeout can declare a starved silo dead, and a 5-second call timeout answers 503, in the middle of a run.
     /// </summary>
-    private static readonly Dictionary<string, string?> ProductionTimeouts = new()
+    internal static readonly Dictionary<string, string?> ProductionTimeouts = new()
     {
         ["Partner__Cluster__Membership__ProbeTimeout"] = "00:00:05",
         ["Partner__Cluster__Membership__NumMissedProbesLimit"] = "3",

@@ -59,7 +59,8 @@ public sealed class PartnerClient(Uri baseAddress, int maxConnections = int.MaxV
         }
     }
 
-    public async Task<Guid> CreateRoomAsync(BenchUser owner, string category, DateOnly date, int capacity, CancellationToken cancellationToken)
+    /// <summary>POST /api/rooms; with <paramref name="idempotencyKey"/> a retry of the same create opens no second room.</summary>
+    public async Task<Guid> CreateRoomAsync(BenchUser owner, string category, DateOnly date, int capacity, CancellationToken cancellationToken, string? idempotencyKey = null)
     {
         object conditions = category == "MEAL"
             ? new Dictionary<string, string[]> { ["place"] = ["GAEPO"], ["wayOfEating"] = ["EATOUT"] }
@@ -78,6 +79,11 @@ public sealed class PartnerClient(Uri baseAddress, int maxConnections = int.MaxV
             }),
         };
         request.Headers.Authorization = owner.Bearer;
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
         using var response = await http.SendAsync(request, cancellationToken);
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
         if (response.StatusCode != HttpStatusCode.Created)

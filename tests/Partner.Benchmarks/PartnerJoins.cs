@@ -6,8 +6,11 @@ namespace Partner.Benchmarks;
 /// <summary>One join run and what became of its rooms.</summary>
 public sealed record JoinRun(LoadResult Load, int Slots, long Rotations, long Exhausted, IReadOnlyDictionary<string, long> Extra);
 
-/// <summary>Durable joins over HTTP: users signed in by dev login join rooms opened by other users.</summary>
-public sealed class PartnerJoins(PartnerClient client, BenchmarkOptions options)
+/// <summary>
+/// Durable joins over HTTP: users signed in by dev login join rooms opened by other users. Setup goes through the first
+/// of <paramref name="nodes"/>; worker w joins through node w mod n (round-robin by connection).
+/// </summary>
+public sealed class PartnerJoins(IReadOnlyList<PartnerClient> nodes, BenchmarkOptions options)
 {
     private const int SetupParallelism = 32;
     private static readonly TimeSpan TokenRefreshAge = TimeSpan.FromMinutes(10);
@@ -18,10 +21,18 @@ public sealed class PartnerJoins(PartnerClient client, BenchmarkOptions options)
     private int ownersSignedIn;
     private long nextUser;
 
+    public PartnerJoins(PartnerClient client, BenchmarkOptions options)
+        : this([client], options)
+    {
+    }
+
     /// <summary>Room creations per second of each preparation (informational).</summary>
     public List<double> CreateRates { get; } = [];
 
     public int RoomsCreated => roomsCreated;
+
+    /// <summary>The joining users, as last signed in.</summary>
+    public IReadOnlyList<BenchUser> Users => users;
 
     /// <summary>Signs every user in; again when the access tokens (15 minutes) are getting old.</summary>
     public async Task SignInAsync(CancellationToken cancellationToken)
@@ -34,7 +45,7 @@ public sealed class PartnerJoins(PartnerClient client, BenchmarkOptions options)
         var signedIn = new BenchUser[options.Users];
         var startedAt = DateTime.UtcNow;
         await Parallel.ForAsync(0, options.Users, Parallelism(cancellationToken), async (i, ct) =>
-            signedIn[i] = await client.SignInAsync($"bench{i:D5}", ct));
+            signedIn[i] = await nodes[0].SignInAsync($"bench{i:D5}", ct));
         users = signedIn;
         signedInAt = startedAt;
     }
@@ -57,7 +68,7 @@ public sealed class PartnerJoins(PartnerClient client, BenchmarkOptions options)
             var n = first + i;
             var category = n % 2 == 0 ? "MEAL" : "STUDY";
             var owner = options.FreshOwners ? owners[i] : owners[n % owners.Length];
-            rooms[i] = await client.CreateRoomAsync(owner, category, today.AddDays(n / 2 % 14), options.Capacity, ct);
+            rooms[i] = await nodes[0].CreateRoomAsync(owner, category, today.AddDays(n / 2 % 14), options.Capacity, ct);
         });
         CreateRates.Add(count / clock.Elapsed.TotalSeconds);
         return rooms;
@@ -84,7 +95,7 @@ public sealed class PartnerJoins(PartnerClient client, BenchmarkOptions options)
     /// <summary>K workers join the pool's rooms; full rooms are replaced by fresh ones.</summary>
     public async Task<JoinRun> RunAsync(RoomPool<Guid> pool, int workers, TimeSpan duration, CancellationToken cancellationToken)
     {
-        var load = await ClosedLoop.RunAsync(workers, duration, (_, ct) => JoinAsync(pool, ct), cancellationToken);
+        var load = await ClosedLoop.RunAsync(workers, duration, (worker, ct) => JoinAsync(nodes[worker % nodes.Count], pool, ct), cancellationToken);
         return new JoinRun(load, pool.Slots, pool.Rotations, pool.Exhausted, new Dictionary<string, long>());
     }
 
@@ -92,7 +103,7 @@ public sealed class PartnerJoins(PartnerClient client, BenchmarkOptions options)
     public int SparesFor(double expectedRate, TimeSpan duration) =>
         (int)Math.Ceiling(expectedRate * 1.5 * duration.TotalSeconds / options.Seats);
 
-    private async ValueTask<Outcome> JoinAsync(RoomPool<Guid> pool, CancellationToken cancellationToken)
+    private async ValueTask<Outcome> JoinAsync(PartnerClient client, RoomPool<Guid> pool, CancellationToken cancellationToken)
     {
         var (slot, room) = pool.Pick();
         var user = users[(int)((ulong)Interlocked.Increment(ref nextUser) % (ulong)users.Length)];
@@ -118,7 +129,7 @@ public sealed class PartnerJoins(PartnerClient client, BenchmarkOptions options)
         ownersSignedIn += count;
         var owners = new BenchUser[count];
         await Parallel.ForAsync(0, count, Parallelism(cancellationToken), async (i, ct) =>
-            owners[i] = await client.SignInAsync($"owner{first + i:D6}", ct));
+            owners[i] = await nodes[0].SignInAsync($"owner{first + i:D6}", ct));
         return owners;
     }
 

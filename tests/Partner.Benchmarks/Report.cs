@@ -31,7 +31,8 @@ public sealed class Report(BenchmarkOptions options, string commandLine)
 
     public static string Line(Measurement m)
     {
-        var cpu = string.Join(" ", CpuColumns.Where(m.Cpu.Processes.ContainsKey).Select(c => $"{c} {m.Cpu.Processes[c]:0}%")) + $" other {m.Cpu.Other:0}%";
+        var names = CpuColumns.Where(m.Cpu.Processes.ContainsKey).Concat(m.Cpu.Processes.Keys.Except(CpuColumns).Order(StringComparer.Ordinal));
+        var cpu = string.Join(" ", names.Select(c => $"{c} {m.Cpu.Processes[c]:0}%")) + $" other {m.Cpu.Other:0}%";
         return $"{m.System,-8} {m.Workload,-40} {m.Driver,-14} K={m.Load.Workers,-4} {m.Load.Rate,9:N0}/s  p50 {m.Load.Latency.P50,6:0.0}  p95 {m.Load.Latency.P95,6:0.0}  p99 {m.Load.Latency.P99,6:0.0} ms  [{Outcomes(m)}]  cpu: {cpu}";
     }
 
