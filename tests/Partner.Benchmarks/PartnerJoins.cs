@@ -81,7 +81,7 @@ public sealed class PartnerJoins(IReadOnlyList<PartnerClient> nodes, BenchmarkOp
         roomsCreated += count;
         // One day's directory takes its creations one at a time: more at once would only queue there.
         await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (i, ct) =>
-            await client.CreateRoomAsync(users[(first + i) % users.Length], "MEAL", date, options.Capacity, ct));
+            await nodes[0].CreateRoomAsync(users[(first + i) % users.Length], "MEAL", date, options.Capacity, ct));
     }
 
     /// <summary>Opens <paramref name="slots"/> rooms and enough spares to replace the ones that fill up during the run.</summary>
