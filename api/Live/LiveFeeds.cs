@@ -419,6 +419,7 @@ public sealed partial class LiveFeeds(
         private readonly LiveFeeds owner;
         private readonly ConcurrentDictionary<StreamId, Func<Task>> subscriptions;
         private readonly ConcurrentDictionary<StreamId, Func<Task>> renewals = new();
+        private readonly SemaphoreSlim renewing = new(1, 1);
 
         /// <param name="failed">An earlier attempt whose subscriptions are kept (those that were made).</param>
         public SharedFeeds(LiveFeeds owner, SharedFeeds? failed)
@@ -455,17 +456,26 @@ public sealed partial class LiveFeeds(
                 return;
             }
 
-            await Task.WhenAll(renewals.Select(async renewal =>
+            // One renewal at a time: two that both found a subscription gone would take two, and push everything twice.
+            await renewing.WaitAsync();
+            try
             {
-                try
+                await Task.WhenAll(renewals.Select(async renewal =>
                 {
-                    await renewal.Value();
-                }
-                catch (Exception ex)
-                {
-                    LogRenewFailed(owner.logger, ex, renewal.Key.ToString());
-                }
-            }));
+                    try
+                    {
+                        await renewal.Value();
+                    }
+                    catch (Exception ex)
+                    {
+                        LogRenewFailed(owner.logger, ex, renewal.Key.ToString());
+                    }
+                }));
+            }
+            finally
+            {
+                renewing.Release();
+            }
         }
 
         private async Task StartAsync()
