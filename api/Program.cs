@@ -26,6 +26,7 @@ builder.AddPartnerRateLimits();
 builder.AddPartnerOverloadShedding();
 builder.AddPartnerHealthChecks();
 builder.AddPartnerLive();
+builder.AddPartnerRoomReads();
 builder.AddPartnerSecurityHeaders();
 builder.AddPartnerCors();
 builder.AddPartnerTelemetry();

@@ -8,21 +8,21 @@ namespace Partner.Api.Health;
 public static class HealthSetup
 {
     internal static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(5);
-    private const string Ready = "ready";
+    internal const string ReadyTag = "ready";
 
     /// <summary>Readiness checks the cluster, and in production MySQL (through grain storage) and Redis.</summary>
     public static IHostApplicationBuilder AddPartnerHealthChecks(this IHostApplicationBuilder builder)
     {
         var checks = builder.Services.AddHealthChecks()
-            .AddCheck<ClusterHealthCheck>("cluster", tags: [Ready]);
+            .AddCheck<ClusterHealthCheck>("cluster", tags: [ReadyTag]);
 
         if (PartnerModes.Read(builder.Configuration) == PartnerMode.Production)
         {
-            checks.AddCheck<StorageHealthCheck>("mysql", tags: [Ready]);
+            checks.AddCheck<StorageHealthCheck>("mysql", tags: [ReadyTag]);
             var redis = builder.Configuration.GetConnectionString(OrleansProviderDefaults.RedisConnectionName);
             if (!string.IsNullOrWhiteSpace(redis))
             {
-                checks.AddRedis(redis, name: "redis", tags: [Ready], timeout: CheckTimeout);
+                checks.AddRedis(redis, name: "redis", tags: [ReadyTag], timeout: CheckTimeout);
             }
         }
 
@@ -32,7 +32,7 @@ public static class HealthSetup
     public static IEndpointRouteBuilder MapPartnerHealth(this IEndpointRouteBuilder app)
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(Ready), ResponseWriter = WriteAsync });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteAsync });
         return app;
     }
 

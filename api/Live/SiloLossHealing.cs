@@ -1,7 +1,9 @@
+using Partner.Api.Rooms;
+
 namespace Partner.Api.Live;
 
 /// <summary>
-/// When this node loses a gateway (a silo went away), its live feeds re-read the inboxes and watched rooms a few times
+/// When this node loses a gateway (a silo went away), its live feeds re-read the inboxes and watched rooms, and its room read model the directories, a few times
 /// while the cluster recovers: alarms and room changes whose pushes died with the silo's stream queues reach the clients.
 /// </summary>
 internal sealed class SiloLossHealing(IServiceProvider services, TimeProvider clock) : IClusterConnectionStatusObserver
@@ -25,12 +27,14 @@ internal sealed class SiloLossHealing(IServiceProvider services, TimeProvider cl
     {
         // Resolved here, not injected: the feeds need the cluster client, which is built with this observer.
         var feeds = services.GetRequiredService<LiveFeeds>();
+        var rooms = services.GetRequiredService<RoomReadModel>();
         var waited = TimeSpan.Zero;
         foreach (var delay in After)
         {
             await Task.Delay(delay - waited, clock);
             waited = delay;
             await feeds.HealAsync();
+            await rooms.HealAsync();
         }
     }
 }

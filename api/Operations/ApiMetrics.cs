@@ -9,6 +9,7 @@ public sealed class ApiMetrics
     private readonly Counter<long> alarmsPushed;
     private readonly Histogram<double> pushLatency;
     private readonly UpDownCounter<long> hubConnections;
+    private readonly Counter<long> roomReads;
 
     public ApiMetrics(IMeterFactory meters)
     {
@@ -20,7 +21,12 @@ public sealed class ApiMetrics
             description: "From an alarm's creation on a silo (its write) to its SignalR send on this API node; healed pushes count as late as they were.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] });
         hubConnections = meter.CreateUpDownCounter<long>(PartnerInstruments.HubConnections, description: "SignalR connections open on this API node.");
+        roomReads = meter.CreateCounter<long>(PartnerInstruments.RoomReads, description: "Room lists and details read on this API node, by where they were answered.");
+        Meter = meter;
     }
+
+    /// <summary>Partner's meter, for instruments whose owners observe them (the room read model's size).</summary>
+    public Meter Meter { get; }
 
     public void AlarmPushed(DateTimeOffset createdAt)
     {
@@ -31,4 +37,7 @@ public sealed class ApiMetrics
     public void HubConnected() => hubConnections.Add(1);
 
     public void HubDisconnected() => hubConnections.Add(-1);
+
+    public void RoomRead(string kind, bool onNode) =>
+        roomReads.Add(1, new(PartnerInstruments.ReadKind, kind), new(PartnerInstruments.AnsweredBy, onNode ? "node" : "grains"));
 }

@@ -29,58 +29,65 @@ public static class RoomEndpoints
         return rooms;
     }
 
-    private static async Task<Ok<PageDto<RoomSummaryDto>>> List(string? category, string? status, string? date, string? page, string? size, IGrainFactory grains)
+    private static async Task<Ok<PageDto<RoomSummaryDto>>> List(string? category, string? status, string? date, string? page, string? size, RoomReadModel reads)
     {
         var query = new RoomQuery(category, Lifecycle(status), QueryTime.ParseDate("date", date), Paging.Page(page), Paging.Size(size));
-        var result = await grains.GetGrain<IRoomListingsGrain>(0).Query(query);
+        var result = await reads.Query(query);
         return TypedResults.Ok(PageDto<RoomSummaryDto>.From(result, RoomSummaryDto.From));
     }
 
-    private static async Task<Created<RoomDto>> Create(RoomRequest request, CurrentUser me, HttpRequest http, IGrainFactory grains)
+    private static async Task<Created<RoomDto>> Create(RoomRequest request, CurrentUser me, HttpRequest http, IGrainFactory grains, RoomReadModel reads)
     {
         var roomId = IdempotentCreates.KeyOf(http) is { } key ? IdempotentCreates.DerivedId(me.UserId, "room", key) : Guid.NewGuid();
         var view = await grains.GetGrain<IRoomGrain>(roomId).Create(me.Actor, request.ToDraft(request.Category ?? throw Errors.Validation("category", "category is required.")));
+        reads.Wrote(view.Listing);
         return TypedResults.Created($"/api/rooms/{roomId}", RoomDto.From(view));
     }
 
-    private static async Task<Ok<RoomDto>> Get(Guid roomId, ClaimsPrincipal user, HttpResponse response, IGrainFactory grains)
+    private static async Task<Ok<RoomDto>> Get(Guid roomId, ClaimsPrincipal user, HttpResponse response, RoomReadModel reads)
     {
-        var room = RoomDto.From(await grains.GetGrain<IRoomGrain>(roomId).Get(CurrentUser.From(user)?.UserId));
+        var room = RoomDto.From(await reads.Get(roomId, CurrentUser.From(user)?.UserId));
         response.Headers.ETag = room.ETag;
         return TypedResults.Ok(room);
     }
 
-    private static async Task<Ok<RoomDto>> Edit(Guid roomId, RoomRequest request, CurrentUser me, [FromHeader(Name = "If-Match")] string? ifMatch, HttpResponse response, IGrainFactory grains)
+    private static async Task<Ok<RoomDto>> Edit(Guid roomId, RoomRequest request, CurrentUser me, [FromHeader(Name = "If-Match")] string? ifMatch, HttpResponse response, IGrainFactory grains, RoomReadModel reads)
     {
         var grain = grains.GetGrain<IRoomGrain>(roomId);
         var category = request.Category ?? (await grain.Get(me.UserId)).Listing.Category;
-        var room = RoomDto.From(await grain.Edit(me.Actor, request.ToDraft(category), ExpectedVersion(ifMatch)));
+        var view = await grain.Edit(me.Actor, request.ToDraft(category), ExpectedVersion(ifMatch));
+        reads.Wrote(view.Listing);
+        var room = RoomDto.From(view);
         response.Headers.ETag = room.ETag;
         return TypedResults.Ok(room);
     }
 
-    private static async Task<NoContent> Delete(Guid roomId, CurrentUser me, IGrainFactory grains)
+    private static async Task<NoContent> Delete(Guid roomId, CurrentUser me, IGrainFactory grains, RoomReadModel reads)
     {
         await grains.GetGrain<IRoomGrain>(roomId).Delete(me.Actor);
+        reads.Deleted(roomId);
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<Created<RoomDto>, Ok<RoomDto>>> Join(Guid roomId, CurrentUser me, IGrainFactory grains)
+    private static async Task<Results<Created<RoomDto>, Ok<RoomDto>>> Join(Guid roomId, CurrentUser me, IGrainFactory grains, RoomReadModel reads)
     {
         var result = await grains.GetGrain<IRoomGrain>(roomId).Join(me.Actor);
+        reads.Wrote(result.Room.Listing);
         var room = RoomDto.From(result.Room);
         return result.Joined ? TypedResults.Created($"/api/rooms/{roomId}", room) : TypedResults.Ok(room);
     }
 
-    private static async Task<NoContent> Leave(Guid roomId, CurrentUser me, IGrainFactory grains)
+    private static async Task<NoContent> Leave(Guid roomId, CurrentUser me, IGrainFactory grains, RoomReadModel reads)
     {
         await grains.GetGrain<IRoomGrain>(roomId).Leave(me.Actor);
+        await reads.WroteAsync(roomId);
         return TypedResults.NoContent();
     }
 
-    private static async Task<Created<MatchCreatedDto>> Complete(Guid roomId, CurrentUser me, IGrainFactory grains)
+    private static async Task<Created<MatchCreatedDto>> Complete(Guid roomId, CurrentUser me, IGrainFactory grains, RoomReadModel reads)
     {
         var matchId = await grains.GetGrain<IRoomGrain>(roomId).Complete(me.Actor);
+        await reads.WroteAsync(roomId);
         return TypedResults.Created($"/api/matches/{matchId}", new MatchCreatedDto(matchId));
     }
 

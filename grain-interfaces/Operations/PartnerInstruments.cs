@@ -23,6 +23,8 @@ public static class PartnerInstruments
     public const string AlarmsPushed = "partner.alarms.pushed";
     public const string AlarmPushLatency = "partner.alarms.push_latency";
     public const string HubConnections = "partner.hub.connections";
+    public const string RoomReads = "partner.room_reads";
+    public const string RoomsHeld = "partner.room_read_model.rooms";
 
     /// <summary>Tag: the catalog category of a room or ticket.</summary>
     public const string Category = "category";
@@ -32,4 +34,10 @@ public static class PartnerInstruments
 
     /// <summary>Tag: the alarm type (<c>ROOM_JOINED</c>, …).</summary>
     public const string AlarmType = "type";
+
+    /// <summary>Tag: what a room read asked for (<c>list</c>, <c>detail</c>).</summary>
+    public const string ReadKind = "kind";
+
+    /// <summary>Tag: where a room read was answered (<c>node</c>: the API node's read model; <c>grains</c>).</summary>
+    public const string AnsweredBy = "answered_by";
 }

@@ -38,6 +38,15 @@ public static class PartnerStreams
     /// </summary>
     public const string QueuesNamespace = "queues";
 
+    /// <summary>
+    /// Every room's changes, per category in <see cref="RoomChangeShards"/> streams (keyed <c>CATEGORY/shard</c>, the room id
+    /// picks the shard): <see cref="RoomChanged"/> items. Each API node keeps its room lists and details from them.
+    /// </summary>
+    public const string RoomChangesNamespace = "room-changes";
+
+    /// <summary>Streams per category for room changes, so that one category's changes spread over several stream queues.</summary>
+    public const int RoomChangeShards = 4;
+
     /// <summary>The stream that carries <paramref name="userId"/>'s pushes, shared with the other users that hash to it.</summary>
     public static StreamId User(Guid userId)
     {
@@ -56,6 +65,10 @@ public static class PartnerStreams
     public static StreamId Queue(string category) => StreamId.Create(QueuesNamespace, category);
 
     public static StreamId Room(Guid roomId) => StreamId.Create(RoomsNamespace, roomId);
+
+    public static StreamId RoomChanges(string category, Guid roomId) => RoomChanges(category, (int)((uint)roomId.GetHashCode() % RoomChangeShards));
+
+    public static StreamId RoomChanges(string category, int shard) => StreamId.Create(RoomChangesNamespace, $"{category}/{shard}");
 }
 
 /// <summary>

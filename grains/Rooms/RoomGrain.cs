@@ -493,7 +493,10 @@ public sealed partial class RoomGrain : Grain, IRoomGrain, IRemindable
         outbox.Saved();
         if (countsAsChange)
         {
-            await this.PublishAsync(PartnerStreams.Room(RoomId), ChangedView(), logger);
+            var change = ChangedView();
+            await Task.WhenAll(
+                this.PublishAsync(PartnerStreams.Room(RoomId), change, logger),
+                this.PublishAsync(PartnerStreams.RoomChanges(Room.Category, RoomId), change, logger));
         }
     }
 

@@ -17,7 +17,7 @@ public sealed class ReadinessProbe(ProductionServers servers)
         await cluster.StartSiloAsync();
         var api = await cluster.StartApiAsync();
         var healthy = await api.WaitUntilAsync("/health/ready", HttpStatusCode.OK, Patience);
-        Assert.Equal(["cluster", "mysql", "redis"], CheckNames(healthy).Order());
+        Assert.Equal(["cluster", "mysql", "redis", "room-reads"], CheckNames(healthy).Order());
 
         await database.StopAsync();
         var down = await api.WaitUntilAsync("/health/ready", HttpStatusCode.ServiceUnavailable, Patience);

@@ -1,0 +1,260 @@
+using System.Collections.Immutable;
+using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
+using Orleans.Streams;
+using Partner.Api.Operations;
+using Partner.Catalog;
+using Partner.Operations;
+using Partner.Rooms;
+using Partner.Streams;
+
+namespace Partner.Api.Rooms;
+
+/// <summary>How this API node answers room lists and details from memory (<c>Partner:RoomReadModel</c>).</summary>
+public sealed class RoomReadModelOptions
+{
+    public const string Section = "Partner:RoomReadModel";
+
+    /// <summary>False answers every read from the grains (the directory and the room), as before the read model.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Meeting dates this many days before today are still held; lists reaching further back are read from the grains.</summary>
+    [Range(0, 366)]
+    public int PastDays { get; set; } = 7;
+
+    /// <summary>How often the held rooms are checked against the directory, beyond the rebuilds after a start or a lost silo.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan RebuildPeriod { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>
+/// Room lists and details on the API node, kept from the room-change streams (every room publishes each durable change) and
+/// rebuilt from the day directories when the node starts, when it loses a silo (pushes may have died with it) and every
+/// <see cref="RoomReadModelOptions.RebuildPeriod"/>. Until the first rebuild ends, and for what it does not hold, reads go to
+/// the grains. A write answered through this node is applied here before its answer, so its writer reads it back at once.
+/// </summary>
+public sealed partial class RoomReadModel(
+    IClusterClient cluster,
+    IGrainFactory grains,
+    SchoolCalendar calendar,
+    TimeProvider clock,
+    ApiMetrics metrics,
+    IOptions<RoomReadModelOptions> options,
+    ILogger<RoomReadModel> logger) : IDisposable
+{
+    private readonly RoomIndex index = new(calendar.Today().AddDays(-options.Value.PastDays));
+    private readonly Lock gate = new();
+    private Task? started;
+    private volatile bool ready;
+    private ImmutableArray<string> categories = [];
+    private ITimer? rebuilds;
+    private ObservableGauge<int>? held;
+
+    /// <summary>Rooms held, deleted ones included until their day leaves the window.</summary>
+    public int Held => index.Count;
+
+    public async Task<Page<RoomSummary>> Query(RoomQuery query)
+    {
+        var today = Today();
+        if (Ready() && Category(query.Category, out var category)
+            && index.Query(category, query.Lifecycle, query.Date, query.Page, query.Size) is { } page)
+        {
+            metrics.RoomRead("list", onNode: true);
+            return new Page<RoomSummary>([.. page.Items.Select(l => new RoomSummary(l, l.Date == today))], page.Number, page.Size, page.HasNext);
+        }
+
+        metrics.RoomRead("list", onNode: false);
+        return await grains.GetGrain<IRoomListingsGrain>(0).Query(query);
+    }
+
+    /// <summary>The room as <paramref name="viewer"/> sees it; not-found (from the room) when it is unknown or deleted.</summary>
+    public async Task<RoomView> Get(Guid roomId, Guid? viewer)
+    {
+        if (Ready() && index.Detail(roomId) is { Room.Listing.Lifecycle: not RoomLifecycle.Deleted } known)
+        {
+            metrics.RoomRead("detail", onNode: true);
+            return For(known, viewer);
+        }
+
+        metrics.RoomRead("detail", onNode: false);
+        var grain = grains.GetGrain<IRoomGrain>(roomId);
+        if (!ready)
+        {
+            return await grain.Get(viewer);
+        }
+
+        var change = await grain.Changed();
+        if (change is null || change.Room.Listing.Lifecycle == RoomLifecycle.Deleted)
+        {
+            throw Errors.NotFound("The room");
+        }
+
+        index.Apply(change);
+        return For(change, viewer);
+    }
+
+    /// <summary>A write through this node answered with the room's listing.</summary>
+    public void Wrote(RoomListing listing) => index.Apply(listing);
+
+    /// <summary>A write through this node whose answer does not carry the room: read it back.</summary>
+    public async Task WroteAsync(Guid roomId)
+    {
+        if (await grains.GetGrain<IRoomGrain>(roomId).Changed() is { } change)
+        {
+            index.Apply(change);
+        }
+    }
+
+    /// <summary>A room deleted through this node.</summary>
+    public void Deleted(Guid roomId) => index.Drop(roomId);
+
+    /// <summary>After a lost silo: the pushes that died with it are read back from the directories.</summary>
+    public async Task HealAsync()
+    {
+        if (!ready)
+        {
+            return;
+        }
+
+        index.ForgetDetails();
+        await CheckAsync();
+    }
+
+    public void Dispose() => rebuilds?.Dispose();
+
+    /// <summary>Starts the model if it is not started (or its start failed); true once its first rebuild has ended.</summary>
+    public bool Ready()
+    {
+        if (!options.Value.Enabled)
+        {
+            return false;
+        }
+
+        if (started is null || started.IsFaulted)
+        {
+            lock (gate)
+            {
+                if (started is null || started.IsFaulted)
+                {
+                    started = StartAsync();
+                }
+            }
+        }
+
+        return ready;
+    }
+
+    private async Task StartAsync()
+    {
+        await Task.Yield();
+        try
+        {
+            categories = [.. (await grains.GetGrain<ICatalogGrain>(0).List()).Select(c => c.Name)];
+            var provider = cluster.GetStreamProvider(PartnerStreams.ProviderName);
+            foreach (var category in categories)
+            {
+                for (var shard = 0; shard < PartnerStreams.RoomChangeShards; shard++)
+                {
+                    var stream = provider.GetStream<RoomChanged>(PartnerStreams.RoomChanges(category, shard));
+                    await stream.SubscribeAsync((change, _) =>
+                    {
+                        index.Apply(change);
+                        return Task.CompletedTask;
+                    });
+                }
+            }
+
+            await RebuildAsync();
+            ready = true;
+            held ??= metrics.Meter.CreateObservableGauge(PartnerInstruments.RoomsHeld, () => index.Count, description: "Rooms (deleted ones included) this API node holds for its room lists and details.");
+            rebuilds ??= clock.CreateTimer(_ => _ = CheckAsync(), null, options.Value.RebuildPeriod, options.Value.RebuildPeriod);
+            LogReady(logger, index.Count);
+        }
+        catch (Exception ex)
+        {
+            LogStartFailed(logger, ex);
+            throw;
+        }
+    }
+
+    private async Task CheckAsync()
+    {
+        try
+        {
+            await RebuildAsync();
+        }
+        catch (Exception ex)
+        {
+            LogRebuildFailed(logger, ex);
+        }
+    }
+
+    /// <summary>Reads every held day's directory: what it lists is applied (newer versions win), what it no longer lists is asked.</summary>
+    private async Task RebuildAsync()
+    {
+        var windowStart = Today().AddDays(-options.Value.PastDays);
+        foreach (var category in categories)
+        {
+            var dates = await grains.GetGrain<IRoomDatesGrain>(category).Dates();
+            if (dates.Any(d => d < windowStart))
+            {
+                index.OlderRoomsExist();
+            }
+
+            foreach (var date in dates.Where(d => d >= windowStart))
+            {
+                var listed = await grains.GetGrain<IRoomDayGrain>(RoomDirectory.DayKey(category, date)).List(null);
+                foreach (var listing in listed)
+                {
+                    index.Apply(listing);
+                }
+
+                foreach (var roomId in index.Unlisted(category, date, listed.Select(l => l.RoomId).ToHashSet()))
+                {
+                    if (await grains.GetGrain<IRoomGrain>(roomId).Listing() is { } current)
+                    {
+                        index.Apply(current);
+                    }
+                    else
+                    {
+                        index.Drop(roomId);
+                    }
+                }
+            }
+        }
+    }
+
+    private DateOnly Today()
+    {
+        var today = calendar.Today();
+        var windowStart = today.AddDays(-options.Value.PastDays);
+        if (windowStart > index.WindowStart)
+        {
+            index.MoveWindow(windowStart);
+        }
+
+        return today;
+    }
+
+    private bool Category(string? asked, out string? category)
+    {
+        category = asked is null ? null : categories.FirstOrDefault(c => string.Equals(c, asked, StringComparison.OrdinalIgnoreCase));
+        return asked is null || category is not null;
+    }
+
+    private RoomView For(RoomChanged change, Guid? viewer) => change.Room with
+    {
+        Participants = [.. change.Room.Participants.Select((p, i) => p with { IsMe = change.ParticipantIds[i] == viewer })],
+        IsToday = change.Room.Listing.Date == calendar.Today(),
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Room read model ready with {Rooms} rooms")]
+    private static partial void LogReady(ILogger logger, int rooms);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Room read model could not start; reads go to the grains until it does")]
+    private static partial void LogStartFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Room read model could not check its rooms against the directories; the next period tries again")]
+    private static partial void LogRebuildFailed(ILogger logger, Exception exception);
+}
