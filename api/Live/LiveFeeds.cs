@@ -13,10 +13,11 @@ using Partner.Streams;
 namespace Partner.Api.Live;
 
 /// <summary>
-/// The live feeds of this API node: one stream subscription per user and per room that its
-/// connections need, taken with the first such connection and dropped with the last, and one per
-/// random-match queue (the Orleans cluster is the backplane). Alarms go out in seq order, once each:
-/// a gap in the seqs is filled from the inbox before the alarm that revealed it.
+/// The live feeds of this API node: one stream subscription per room that its connections need, taken
+/// with the first such connection and dropped with the last, and the users' and random-match queues'
+/// shared streams, taken with the node's first connection (the Orleans cluster is the backplane).
+/// Alarms go out in seq order, once each: a gap in the seqs is filled from the inbox before the alarm
+/// that revealed it.
 /// </summary>
 public sealed partial class LiveFeeds(
     IClusterClient cluster,
@@ -33,7 +34,7 @@ public sealed partial class LiveFeeds(
     private readonly Dictionary<Guid, UserFeed> users = [];
     private readonly Dictionary<Guid, RoomFeed> rooms = [];
     private readonly ConcurrentDictionary<string, Connection> connections = new();
-    private QueueFeeds? queues;
+    private SharedFeeds? shared;
 
     public static string UserGroup(Guid userId) => $"user:{userId:N}";
 
@@ -43,26 +44,26 @@ public sealed partial class LiveFeeds(
         metrics.HubConnected();
         await hub.Groups.AddToGroupAsync(context.ConnectionId, UserGroup(userId));
         UserFeed feed;
-        QueueFeeds tickets;
+        SharedFeeds node;
         lock (gate)
         {
+            if (shared is null || shared.Started.IsFaulted || shared.Started.IsCanceled)
+            {
+                shared = new SharedFeeds(this, shared);
+            }
+
+            node = shared;
             if (!users.TryGetValue(userId, out feed!))
             {
-                feed = users[userId] = new UserFeed(this, userId);
+                feed = users[userId] = new UserFeed(this, userId, node.Started);
             }
 
             feed.Connections.Add(context.ConnectionId);
-            if (queues is null || queues.Started.IsFaulted || queues.Started.IsCanceled)
-            {
-                queues = new QueueFeeds(this, queues);
-            }
-
-            tickets = queues;
         }
 
         try
         {
-            await Task.WhenAll(feed.Started, tickets.Started);
+            await Task.WhenAll(node.Started, feed.Started);
         }
         catch
         {
@@ -96,7 +97,6 @@ public sealed partial class LiveFeeds(
             if (users.TryGetValue(userId, out var feed) && feed.Connections.Remove(connectionId) && feed.Connections.Count == 0)
             {
                 users.Remove(userId);
-                ended.Add(feed.StopAsync());
             }
 
             foreach (var roomId in connection.Rooms.Keys)
@@ -185,16 +185,23 @@ public sealed partial class LiveFeeds(
     }
 
     /// <summary>
-    /// Re-reads every connected user's inbox beyond what was pushed, and every watched room: after a silo
-    /// failure, pushes that were in flight in its stream queues are gone, and no later change may come to
-    /// reveal the gap.
+    /// Takes again any shared stream subscription Orleans dropped, then re-reads every connected user's inbox beyond what
+    /// was pushed, and every watched room: after a silo failure, pushes that were in flight in its stream queues are gone,
+    /// and no later change may come to reveal the gap.
     /// </summary>
     public async Task HealAsync()
     {
+        SharedFeeds? node;
         Func<Task>[] heals;
         lock (gate)
         {
+            node = shared;
             heals = [.. users.Values.Select(feed => (Func<Task>)feed.HealAsync), .. rooms.Values.Select(feed => (Func<Task>)feed.HealAsync)];
+        }
+
+        if (node is not null)
+        {
+            await node.RenewAsync();
         }
 
         foreach (var heal in heals)
@@ -208,6 +215,21 @@ public sealed partial class LiveFeeds(
                 LogHealFailed(logger, ex);
             }
         }
+    }
+
+    /// <summary>
+    /// Ends this node's subscriptions to the shared streams as it stops, so that the silos stop delivering to it at once;
+    /// a node that dies without this keeps them until Orleans finds its client gone and drops them.
+    /// </summary>
+    public Task StopAsync()
+    {
+        SharedFeeds? feeds;
+        lock (gate)
+        {
+            feeds = shared;
+        }
+
+        return feeds?.StopAsync() ?? Task.CompletedTask;
     }
 
     /// <summary>Ends a feed's subscription once it was made; a failure only leaves an idle consumer on the stream.</summary>
@@ -234,64 +256,97 @@ public sealed partial class LiveFeeds(
         public ConcurrentDictionary<Guid, byte> Rooms { get; } = new();
     }
 
-    /// <summary>One user's stream on this node: pushes its alarms in seq order, and closes its connections at withdrawal.</summary>
+    /// <summary>One user's pushes on this node: its alarms in seq order, and the closing of its connections at withdrawal.</summary>
     private sealed class UserFeed
     {
         private readonly LiveFeeds owner;
         private readonly Guid userId;
         private readonly SemaphoreSlim order = new(1, 1);
-        private StreamSubscriptionHandle<UserPush>? subscription;
         private long lastPushed;
 
-        public UserFeed(LiveFeeds owner, Guid userId)
+        public UserFeed(LiveFeeds owner, Guid userId, Task subscribed)
         {
             this.owner = owner;
             this.userId = userId;
-            Started = StartAsync();
+            Started = StartAsync(subscribed);
         }
 
         /// <summary>Connection ids of this user on this node; guarded by the owner's lock.</summary>
         public HashSet<string> Connections { get; } = [];
 
+        /// <summary>Done once the feed knows the last seq its user's connections were given (by their Resume).</summary>
         public Task Started { get; }
 
-        public Task StopAsync() => EndAsync(Started, () => subscription, PartnerStreams.User(userId), owner.logger);
-
-        private async Task StartAsync()
+        private async Task StartAsync(Task subscribed)
         {
-            // Pushes start after what the inbox holds now; what came before is the client's Resume.
+            // Pushes start after what the inbox holds now; what came before is the client's Resume. The shared streams are
+            // subscribed first, so nothing raised after this read can be missed.
+            await subscribed;
             lastPushed = (await Inbox.List(null, 1)).LastSeq;
-            subscription = await owner.Stream<UserPush>(PartnerStreams.User(userId)).SubscribeAsync((push, _) => OnPushAsync(push));
         }
 
         private IAlarmInboxGrain Inbox => owner.grains.GetGrain<IAlarmInboxGrain>(userId);
 
-        private async Task OnPushAsync(UserPush push)
+        /// <summary>Handles a push apart from the stream's delivery, so that one user's catch-up never holds up the others of its stream.</summary>
+        public void Receive(UserPush push) => _ = ReceiveAsync(push);
+
+        private async Task ReceiveAsync(UserPush push)
         {
-            if (push.Withdrawn)
+            try
             {
-                string[] ids;
-                lock (owner.gate)
+                if (!await StartedAsync())
                 {
-                    ids = [.. Connections];
+                    return;
                 }
 
-                foreach (var id in ids)
+                if (push.Withdrawn)
                 {
-                    if (owner.connections.TryGetValue(id, out var connection))
-                    {
-                        connection.Context.Abort();
-                    }
+                    CloseConnections();
                 }
-
-                return;
+                else if (push.Alarm is { } alarm)
+                {
+                    await PushAsync(alarm);
+                }
             }
-
-            if (push.Alarm is not { } alarm)
+            catch (Exception ex)
             {
-                return;
+                LogHealFailed(owner.logger, ex);
+            }
+        }
+
+        /// <summary>False when the feed never started: its connections were refused, and nothing is pushed.</summary>
+        private async Task<bool> StartedAsync()
+        {
+            try
+            {
+                await Started;
+                return true;
+            }
+            catch
+            {
+                return false;
+            }
+        }
+
+        private void CloseConnections()
+        {
+            string[] ids;
+            lock (owner.gate)
+            {
+                ids = [.. Connections];
             }
 
+            foreach (var id in ids)
+            {
+                if (owner.connections.TryGetValue(id, out var connection))
+                {
+                    connection.Context.Abort();
+                }
+            }
+        }
+
+        private async Task PushAsync(Alarm alarm)
+        {
             await order.WaitAsync();
             try
             {
@@ -310,9 +365,17 @@ public sealed partial class LiveFeeds(
             }
         }
 
-        /// <summary>Pushes what the inbox holds beyond the last alarm pushed: pushes a silo failure may have lost.</summary>
+        /// <summary>
+        /// Pushes what the inbox holds beyond the last alarm pushed: pushes a silo failure may have lost. Waits for the
+        /// feed's start, which sets the last seq the connections already hold: before it, everything would look lost.
+        /// </summary>
         public async Task HealAsync()
         {
+            if (!await StartedAsync())
+            {
+                return;
+            }
+
             await order.WaitAsync();
             try
             {
@@ -346,17 +409,20 @@ public sealed partial class LiveFeeds(
     }
 
     /// <summary>
-    /// Every random-match queue's stream, taken with this node's first connection and kept: each batch of changed tickets
-    /// goes to the owners connected here, in the queue's order. A node pays for every ticket change of the cluster, once
-    /// per batch, instead of each queue publishing once per owner.
+    /// The streams this node takes with its first connection and keeps until it stops: the users' shared streams (each push
+    /// goes to its user's feed when the user is connected here) and every random-match queue's (each batch of changed
+    /// tickets goes to the owners connected here). A node receives every push of the cluster once, instead of a stream
+    /// subscription per connected user.
     /// </summary>
-    private sealed class QueueFeeds
+    private sealed class SharedFeeds
     {
         private readonly LiveFeeds owner;
-        private readonly ConcurrentDictionary<string, StreamSubscriptionHandle<TicketsChanged>> subscriptions;
+        private readonly ConcurrentDictionary<StreamId, Func<Task>> subscriptions;
+        private readonly ConcurrentDictionary<StreamId, Func<Task>> renewals = new();
+        private readonly SemaphoreSlim renewing = new(1, 1);
 
         /// <param name="failed">An earlier attempt whose subscriptions are kept (those that were made).</param>
-        public QueueFeeds(LiveFeeds owner, QueueFeeds? failed)
+        public SharedFeeds(LiveFeeds owner, SharedFeeds? failed)
         {
             this.owner = owner;
             subscriptions = failed?.subscriptions ?? new();
@@ -365,18 +431,97 @@ public sealed partial class LiveFeeds(
 
         public Task Started { get; }
 
-        private async Task StartAsync()
+        /// <summary>Ends the subscriptions that were made; a failure leaves one for Orleans to drop once it finds this client gone.</summary>
+        public Task StopAsync() => Task.WhenAll(subscriptions.Select(async subscription =>
         {
-            foreach (var category in await owner.grains.GetGrain<ICatalogGrain>(0).List())
+            try
             {
-                if (!subscriptions.ContainsKey(category.Name))
+                await subscription.Value();
+                subscriptions.TryRemove(subscription.Key, out _);
+            }
+            catch (Exception ex)
+            {
+                LogUnsubscribeFailed(owner.logger, ex, subscription.Key.ToString());
+            }
+        }));
+
+        /// <summary>
+        /// Subscribes again to each shared stream that no longer has this node's subscription: Orleans removes it when it
+        /// takes the node's client for gone (cut off from every silo for over a minute), and nothing else would bring it back.
+        /// </summary>
+        public async Task RenewAsync()
+        {
+            if (!Started.IsCompletedSuccessfully)
+            {
+                return;
+            }
+
+            // One renewal at a time: two that both found a subscription gone would take two, and push everything twice.
+            await renewing.WaitAsync();
+            try
+            {
+                await Task.WhenAll(renewals.Select(async renewal =>
                 {
-                    subscriptions[category.Name] = await owner.Stream<TicketsChanged>(PartnerStreams.Queue(category.Name)).SubscribeAsync((batch, _) => OnBatchAsync(batch));
-                }
+                    try
+                    {
+                        await renewal.Value();
+                    }
+                    catch (Exception ex)
+                    {
+                        LogRenewFailed(owner.logger, ex, renewal.Key.ToString());
+                    }
+                }));
+            }
+            finally
+            {
+                renewing.Release();
             }
         }
 
-        private Task OnBatchAsync(TicketsChanged batch)
+        private async Task StartAsync()
+        {
+            var categories = await owner.grains.GetGrain<ICatalogGrain>(0).List();
+            await Task.WhenAll([
+                .. PartnerStreams.AllUsers.Select(stream => SubscribeAsync<UserPush>(stream, OnUserPush)),
+                .. categories.Select(category => SubscribeAsync<TicketsChanged>(PartnerStreams.Queue(category.Name), OnTicketsAsync)),
+            ]);
+        }
+
+        private async Task SubscribeAsync<T>(StreamId stream, Func<T, Task> onNext)
+        {
+            renewals[stream] = async () =>
+            {
+                if ((await owner.Stream<T>(stream).GetAllSubscriptionHandles()).Count == 0)
+                {
+                    LogResubscribing(owner.logger, stream.ToString());
+                    await SubscribeNowAsync(stream, onNext);
+                }
+            };
+            if (!subscriptions.ContainsKey(stream))
+            {
+                await SubscribeNowAsync(stream, onNext);
+            }
+        }
+
+        private async Task SubscribeNowAsync<T>(StreamId stream, Func<T, Task> onNext)
+        {
+            var handle = await owner.Stream<T>(stream).SubscribeAsync((item, _) => onNext(item));
+            subscriptions[stream] = handle.UnsubscribeAsync;
+        }
+
+        private Task OnUserPush(UserPush push)
+        {
+            UserFeed? feed;
+            lock (owner.gate)
+            {
+                owner.users.TryGetValue(push.UserId, out feed);
+            }
+
+            feed?.Receive(push);
+            return Task.CompletedTask;
+        }
+
+        private Task OnTicketsAsync(TicketsChanged batch)
         {
             List<TicketChange> mine;
             lock (owner.gate)
@@ -484,6 +629,12 @@ public sealed partial class LiveFeeds(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A user's live feed could not catch up from the inbox; the next alarm or the client's Resume will")]
     private static partial void LogHealFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "This node's subscription to {Stream} was gone (Orleans took the node for dead); subscribing again")]
+    private static partial void LogResubscribing(ILogger logger, string stream);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not check or renew this node's subscription to {Stream}; the next heal will try again")]
+    private static partial void LogRenewFailed(ILogger logger, Exception exception, string stream);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not unsubscribe from {Stream}")]
     private static partial void LogUnsubscribeFailed(ILogger logger, Exception exception, string stream);

@@ -6,6 +6,7 @@ public static class LiveSetup
     public static IHostApplicationBuilder AddPartnerLive(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<LiveFeeds>();
+        builder.Services.AddHostedService<LiveFeedsShutdown>();
         builder.Services.AddSingleton<IClusterConnectionStatusObserver, SiloLossHealing>();
         return builder;
     }

@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Collections.Immutable;
+using System.Globalization;
 using Partner.Alarms;
 using Partner.RandomMatch;
 using Orleans.Runtime;
@@ -16,8 +18,16 @@ public static class PartnerStreams
     /// <summary>The stream provider (<c>Orleans:Streaming:partner</c>); memory streams unless configured otherwise.</summary>
     public const string ProviderName = "partner";
 
-    /// <summary>Per user (keyed by user id): <see cref="UserPush"/> items.</summary>
+    /// <summary>
+    /// Users' pushes (<see cref="UserPush"/> items, each naming its user), on <see cref="UserStreamCount"/> streams shared
+    /// by the users whose ids hash to them: each API node subscribes to all of them once and passes on the pushes of the
+    /// users connected to it. A stream per user cost every user a pub-sub registration at its first push (a grain
+    /// activation and a durable write) and every connection a subscription written to the pub-sub store.
+    /// </summary>
     public const string UsersNamespace = "users";
+
+    /// <summary>How many users' streams there are; all of one user's pushes go through the same one, in order.</summary>
+    public const int UserStreamCount = 32;
 
     /// <summary>Per room (keyed by room id): <see cref="RoomChanged"/> items.</summary>
     public const string RoomsNamespace = "rooms";
@@ -37,7 +47,20 @@ public static class PartnerStreams
     /// <summary>Streams per category for room changes, so that one category's changes spread over several stream queues.</summary>
     public const int RoomChangeShards = 4;
 
-    public static StreamId User(Guid userId) => StreamId.Create(UsersNamespace, userId);
+    /// <summary>The stream that carries <paramref name="userId"/>'s pushes, shared with the other users that hash to it.</summary>
+    public static StreamId User(Guid userId)
+    {
+        // A hash of the id's bytes, the same in every process and .NET version (unlike string hashes).
+        Span<byte> bytes = stackalloc byte[16];
+        userId.TryWriteBytes(bytes);
+        var hash = BinaryPrimitives.ReadUInt64LittleEndian(bytes) ^ BinaryPrimitives.ReadUInt64LittleEndian(bytes[8..]);
+        return UsersStream((int)(hash % UserStreamCount));
+    }
+
+    /// <summary>Every users' stream, as each API node subscribes to them.</summary>
+    public static IEnumerable<StreamId> AllUsers => Enumerable.Range(0, UserStreamCount).Select(UsersStream);
+
+    private static StreamId UsersStream(int index) => StreamId.Create(UsersNamespace, index.ToString(CultureInfo.InvariantCulture));
 
     public static StreamId Queue(string category) => StreamId.Create(QueuesNamespace, category);
 
@@ -49,17 +72,18 @@ public static class PartnerStreams
 }
 
 /// <summary>
-/// Something for every connection of one user: a new alarm (durable in the inbox before it is
-/// pushed), or the end of the account.
+/// Something for every connection of one user (<see cref="UserId"/>, as the stream is shared): a new alarm (durable in the
+/// inbox before it is pushed), or the end of the account.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("partner.user-push")]
 public sealed record UserPush(
     [property: Id(0)] Alarm? Alarm,
-    [property: Id(1)] bool Withdrawn)
+    [property: Id(1)] bool Withdrawn,
+    [property: Id(2)] Guid UserId)
 {
-    public static UserPush Of(Alarm alarm) => new(alarm, false);
+    public static UserPush Of(Guid userId, Alarm alarm) => new(alarm, false, userId);
 
-    public static UserPush AccountWithdrawn { get; } = new(null, true);
+    public static UserPush AccountWithdrawn(Guid userId) => new(null, true, userId);
 }
 
 /// <summary>

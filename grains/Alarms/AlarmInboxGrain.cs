@@ -104,7 +104,7 @@ public sealed partial class AlarmInboxGrain(
         await state.WriteOrRefuseAsync(this);
         metrics.AlarmRaised(entry.Draft.Type);
         LogRaised(logger, UserId, entry.Draft.Type, entry.Seq);
-        await this.PublishAsync(PartnerStreams.User(UserId), UserPush.Of(View(entry)), logger);
+        await this.PublishAsync(PartnerStreams.User(UserId), UserPush.Of(UserId, View(entry)), logger);
         await DropOldPagesAsync();
         return entry.Seq;
     }

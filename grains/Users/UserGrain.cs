@@ -102,7 +102,7 @@ public sealed partial class UserGrain(
     private async Task FinishWithdrawalAsync()
     {
         await Sessions.RevokeAll();
-        await this.PublishAsync(PartnerStreams.User(UserId), UserPush.AccountWithdrawn, logger);
+        await this.PublishAsync(PartnerStreams.User(UserId), UserPush.AccountWithdrawn(UserId), logger);
         foreach (var step in withdrawalSteps)
         {
             await step.Run(UserId, GrainFactory);

@@ -59,8 +59,14 @@ public static class PartnerSiloHosting
         services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section);
         services.AddOptions<RandomMatchOptions>().BindConfiguration(RandomMatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         // Pulling agents look for new stream items this often when idle (Orleans' 100 ms default): the floor of a live push's latency.
+        // A stream's first item waits for every subscriber's handshake, a dead API node's too, and holds its whole queue
+        // meanwhile: the delivery time (Orleans' default 1 minute) bounds that wait. A push given up is healed from the inbox.
         services.AddOptions<StreamPullingAgentOptions>(PartnerStreams.ProviderName)
-            .Configure(options => options.GetQueueMsgsTimerPeriod = builder.Configuration.GetValue("Partner:Streams:PullingPeriod", TimeSpan.FromMilliseconds(10)));
+            .Configure(options =>
+            {
+                options.GetQueueMsgsTimerPeriod = builder.Configuration.GetValue("Partner:Streams:PullingPeriod", TimeSpan.FromMilliseconds(10));
+                options.MaxEventDeliveryTime = builder.Configuration.GetValue("Partner:Streams:MaxDeliveryTime", TimeSpan.FromSeconds(10));
+            });
         services.AddSingleton<IUserWithdrawalStep, RandomMatchWithdrawal>();
         services.AddSingleton<IUserWithdrawalStep, RoomWithdrawal>();
         services.TryAddSingleton(TimeProvider.System);

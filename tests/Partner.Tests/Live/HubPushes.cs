@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Partner.Alarms;
+using Partner.Streams;
 using Partner.Tests.Alarms;
 using Partner.Tests.Api;
 using Partner.Tests.Matches;
@@ -42,10 +43,10 @@ public sealed class HubPushes(PartnerApiFactory factory) : IClassFixture<Partner
     }
 
     [Fact]
-    public async Task AlarmsArePushedInSeqOrderOnlyToTheirUser()
+    public async Task AlarmsArePushedInSeqOrderOnlyToTheirUserThoughAnotherSharesTheirStream()
     {
         var alice = await factory.SignInAsync();
-        var bob = await factory.SignInAsync();
+        var bob = await SignInSharingTheStreamOfAsync(alice.UserId);
         await using var aliceLive = await LiveClient.ConnectAsync(factory, alice.AccessToken);
         await using var bobLive = await LiveClient.ConnectAsync(factory, bob.AccessToken);
 
@@ -59,6 +60,23 @@ public sealed class HubPushes(PartnerApiFactory factory) : IClassFixture<Partner
         // Bob's own alarm is the first he gets: none of Alice's came before it.
         await factory.Grains().GetGrain<IAlarmInboxGrain>(bob.UserId).Raise(AlarmDrafts.RoomJoined("bob's own"));
         Assert.Equal("bob's own", (await bobLive.NextAlarmAsync()).GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task AWithdrawalClosesOnlyItsUsersConnectionsThoughAnotherSharesTheirStream()
+    {
+        var alice = await factory.SignInAsync();
+        var bob = await SignInSharingTheStreamOfAsync(alice.UserId);
+        await using var aliceLive = await LiveClient.ConnectAsync(factory, alice.AccessToken);
+        await using var bobLive = await LiveClient.ConnectAsync(factory, bob.AccessToken);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await alice.Http.DeleteAsync("/api/users/me")).StatusCode);
+        await aliceLive.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // Bob's connection still gets his alarms: the withdrawal on the shared stream closed Alice's alone.
+        await factory.Grains().GetGrain<IAlarmInboxGrain>(bob.UserId).RaiseAsync(1);
+        Assert.Equal(1, (await bobLive.NextAlarmAsync()).GetProperty("seq").GetInt64());
+        Assert.False(bobLive.Closed.IsCompleted);
     }
 
     [Fact]
@@ -192,6 +210,22 @@ public sealed class HubPushes(PartnerApiFactory factory) : IClassFixture<Partner
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await forged.PostAsync("/hubs/partner/negotiate?negotiateVersion=1", null)).StatusCode);
         await Assert.ThrowsAnyAsync<Exception>(() => LiveClient.ConnectAsync(factory, "not-a-token"));
+    }
+
+    /// <summary>A new user whose pushes travel on the same users' stream as <paramref name="userId"/>'s.</summary>
+    private async Task<SignedInClient> SignInSharingTheStreamOfAsync(Guid userId)
+    {
+        // One in 32 users shares a given stream: 500 tries miss it with a probability below 1e-6.
+        for (var attempt = 0; attempt < 500; attempt++)
+        {
+            var user = await factory.SignInAsync();
+            if (PartnerStreams.User(user.UserId) == PartnerStreams.User(userId))
+            {
+                return user;
+            }
+        }
+
+        throw new InvalidOperationException("no user of 500 shared the stream");
     }
 
     [Theory]

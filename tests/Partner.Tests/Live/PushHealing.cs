@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Partner.Alarms;
 using Partner.Api.Live;
+using Partner.Streams;
 using Partner.Tests.Alarms;
 using Partner.Tests.Api;
 using Partner.Tests.Matches;
@@ -47,6 +48,49 @@ public sealed class PushHealing : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HealingWhileAConnectionsFeedStartsPushesNothingItsResumeHolds()
+    {
+        var alice = await factory.SignInAsync();
+        var inbox = factory.Grains().GetGrain<IAlarmInboxGrain>(alice.UserId);
+        await inbox.RaiseAsync(2);
+        var feeds = factory.Services.GetRequiredService<LiveFeeds>();
+        outage.HoldInboxRead();
+
+        var connecting = LiveClient.ConnectAsync(factory, alice.AccessToken, lastSeq: 2);
+        await outage.InboxReadHeld.WaitAsync(TimeSpan.FromSeconds(10));
+        var healing = feeds.HealAsync();
+        outage.ReleaseInboxRead();
+        await healing;
+        await using var live = await connecting;
+
+        // Healing waited for the feed to learn that its connection holds seq 2: alarms 1 and 2 were not pushed.
+        await inbox.RaiseAsync(1);
+        Assert.Equal(3, (await live.NextAlarmAsync()).GetProperty("seq").GetInt64());
+    }
+
+    [Fact]
+    public async Task HealingTakesAgainASharedSubscriptionOrleansDropped()
+    {
+        var alice = await factory.SignInAsync();
+        var inbox = factory.Grains().GetGrain<IAlarmInboxGrain>(alice.UserId);
+        await using var live = await LiveClient.ConnectAsync(factory, alice.AccessToken);
+        var stream = factory.Services.GetRequiredService<IClusterClient>().GetStreamProvider(PartnerStreams.ProviderName).GetStream<UserPush>(PartnerStreams.User(alice.UserId));
+        var dropped = await stream.GetAllSubscriptionHandles();
+        Assert.NotEmpty(dropped);
+
+        // As Orleans does when it takes the node's client for gone: the subscription ends behind the node's back.
+        foreach (var handle in dropped)
+        {
+            await handle.UnsubscribeAsync();
+        }
+
+        await factory.Services.GetRequiredService<LiveFeeds>().HealAsync();
+        await inbox.RaiseAsync(1);
+
+        Assert.Equal(1, (await live.NextAlarmAsync()).GetProperty("seq").GetInt64());
+    }
+
+    [Fact]
     public async Task ALostRoomChangeIsDeliveredByHealing()
     {
         var owner = await factory.SignInAsync();
@@ -84,16 +128,28 @@ public sealed class PushHealing : IAsyncLifetime
         Assert.True((await watcher.NextRoomAsync()).GetProperty("deleted").GetBoolean());
     }
 
-    /// <summary>Refuses what grains publish into the memory streams' queues while <see cref="Down"/>.</summary>
+    /// <summary>
+    /// Refuses what grains publish into the memory streams' queues while <see cref="Down"/>; once asked, holds the next
+    /// read of an inbox's newest alarm (what a connection's feed reads as it starts) until released.
+    /// </summary>
     private sealed class StreamQueueOutage : IOutgoingGrainCallFilter
     {
+        private readonly TaskCompletionSource held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int dropped;
+        private int holding;
 
         public volatile bool Down;
 
         public int Dropped => dropped;
 
-        public Task Invoke(IOutgoingGrainCallContext context)
+        public Task InboxReadHeld => held.Task;
+
+        public void HoldInboxRead() => holding = 1;
+
+        public void ReleaseInboxRead() => released.TrySetResult();
+
+        public async Task Invoke(IOutgoingGrainCallContext context)
         {
             if (Down && context.InterfaceMethod?.DeclaringType?.Name == "IMemoryStreamQueueGrain" && context.InterfaceMethod.Name == "Enqueue")
             {
@@ -101,7 +157,14 @@ public sealed class PushHealing : IAsyncLifetime
                 throw new TimeoutException("Injected: the stream queue's silo is gone.");
             }
 
-            return context.Invoke();
+            if (context.InterfaceMethod?.DeclaringType == typeof(IAlarmInboxGrain) && context.InterfaceMethod.Name == nameof(IAlarmInboxGrain.List)
+                && Interlocked.Exchange(ref holding, 0) == 1)
+            {
+                held.TrySetResult();
+                await released.Task;
+            }
+
+            await context.Invoke();
         }
     }
 }

@@ -194,7 +194,8 @@ public sealed class LivePushAcrossNodes(LivePushAcrossNodes.Deployment deploymen
         var stream = client!.Services.GetRequiredService<IClusterClient>().GetStreamProvider(PartnerStreams.ProviderName).GetStream<UserPush>(PartnerStreams.User(alice.UserId));
         await stream.SubscribeAsync((push, _) =>
         {
-            if (push.Alarm is { } alarm)
+            // The user's stream is shared with the other users of its shard.
+            if (push.UserId == alice.UserId && push.Alarm is { } alarm)
             {
                 pushed.Writer.TryWrite(alarm.Seq);
             }
@@ -233,8 +234,8 @@ public sealed class LivePushAcrossNodes(LivePushAcrossNodes.Deployment deploymen
     private async Task<SiloProcess> SubscriptionHolderAsync(Guid userId)
     {
         var activations = await Grains.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics();
-        var key = userId.ToString("N");
-        var holder = activations.Single(s => s.GrainType.Contains("PubSubRendezvous", StringComparison.OrdinalIgnoreCase) && s.GrainId.ToString().Contains(key, StringComparison.OrdinalIgnoreCase));
+        var key = PartnerStreams.User(userId).ToString();
+        var holder = activations.Single(s => s.GrainType.Contains("PubSubRendezvous", StringComparison.OrdinalIgnoreCase) && s.GrainId.ToString().EndsWith(key, StringComparison.OrdinalIgnoreCase));
         return silos.Single(s => s.Hosts(holder.SiloAddress.ToString()));
     }
 
