@@ -13,9 +13,9 @@ using Partner.Streams;
 namespace Partner.Api.Live;
 
 /// <summary>
-/// The live feeds of this API node: one stream subscription per room that its connections need, taken
-/// with the first such connection and dropped with the last, and the users' and random-match queues'
-/// shared streams, taken with the node's first connection (the Orleans cluster is the backplane).
+/// The live feeds of this API node: the users' and random-match queues' shared streams, taken with the
+/// node's first connection, and the rooms' changes, which the node's room read model receives for every
+/// room (the Orleans cluster is the backplane).
 /// Alarms go out in seq order, once each: a gap in the seqs is filled from the inbox before the alarm
 /// that revealed it.
 /// </summary>
@@ -24,6 +24,7 @@ public sealed partial class LiveFeeds(
     IGrainFactory grains,
     IHubContext<PartnerHub, IPartnerClient> hub,
     ApiMetrics metrics,
+    RoomReadModel reads,
     ILogger<LiveFeeds> logger)
 {
     private readonly ApiMetrics metrics = metrics;
@@ -35,6 +36,7 @@ public sealed partial class LiveFeeds(
     private readonly Dictionary<Guid, RoomFeed> rooms = [];
     private readonly ConcurrentDictionary<string, Connection> connections = new();
     private SharedFeeds? shared;
+    private bool roomPushes;
 
     public static string UserGroup(Guid userId) => $"user:{userId:N}";
 
@@ -82,16 +84,15 @@ public sealed partial class LiveFeeds(
         }
     }
 
-    public async Task DisconnectAsync(string connectionId, Guid userId)
+    public Task DisconnectAsync(string connectionId, Guid userId)
     {
         if (!connections.TryRemove(connectionId, out var connection))
         {
-            return;
+            return Task.CompletedTask;
         }
 
         metrics.HubDisconnected();
 
-        var ended = new List<Task>();
         lock (gate)
         {
             if (users.TryGetValue(userId, out var feed) && feed.Connections.Remove(connectionId) && feed.Connections.Count == 0)
@@ -104,12 +105,11 @@ public sealed partial class LiveFeeds(
                 if (rooms.TryGetValue(roomId, out var room) && room.Leave(connectionId))
                 {
                     rooms.Remove(roomId);
-                    ended.Add(room.StopAsync());
                 }
             }
         }
 
-        await Task.WhenAll(ended);
+        return Task.CompletedTask;
     }
 
     public async Task SubscribeRoomAsync(string connectionId, Guid userId, Guid roomId)
@@ -122,6 +122,12 @@ public sealed partial class LiveFeeds(
         RoomFeed feed;
         lock (gate)
         {
+            if (!roomPushes)
+            {
+                reads.Changed += OnRoomChangedAsync;
+                roomPushes = true;
+            }
+
             if (!rooms.TryGetValue(roomId, out feed!))
             {
                 feed = rooms[roomId] = new RoomFeed(this, roomId);
@@ -132,7 +138,7 @@ public sealed partial class LiveFeeds(
 
         try
         {
-            await feed.Started;
+            await reads.Subscribed();
         }
         catch
         {
@@ -156,20 +162,25 @@ public sealed partial class LiveFeeds(
             return;
         }
 
-        RoomFeed? ended = null;
         lock (gate)
         {
             if (rooms.TryGetValue(roomId, out var feed) && feed.Leave(connectionId))
             {
                 rooms.Remove(roomId);
-                ended = feed;
             }
         }
+    }
 
-        if (ended is not null)
+    /// <summary>A room changed: the connections of this node that watch it get it as their user sees it.</summary>
+    private Task OnRoomChangedAsync(RoomChanged change)
+    {
+        RoomFeed? feed;
+        lock (gate)
         {
-            await ended.StopAsync();
+            feed = rooms.GetValueOrDefault(change.Room.Listing.RoomId);
         }
+
+        return feed?.OnChangeAsync(change) ?? Task.CompletedTask;
     }
 
     /// <summary>The connection holds the room at <paramref name="version"/>: older pushes are not sent to it any more.</summary>
@@ -230,23 +241,6 @@ public sealed partial class LiveFeeds(
         }
 
         return feeds?.StopAsync() ?? Task.CompletedTask;
-    }
-
-    /// <summary>Ends a feed's subscription once it was made; a failure only leaves an idle consumer on the stream.</summary>
-    private static async Task EndAsync<T>(Task started, Func<StreamSubscriptionHandle<T>?> subscription, StreamId stream, ILogger logger)
-    {
-        try
-        {
-            await started;
-            if (subscription() is { } handle)
-            {
-                await handle.UnsubscribeAsync();
-            }
-        }
-        catch (Exception ex)
-        {
-            LogUnsubscribeFailed(logger, ex, stream.ToString());
-        }
     }
 
     private IAsyncStream<T> Stream<T>(StreamId id) => cluster.GetStreamProvider(PartnerStreams.ProviderName).GetStream<T>(id);
@@ -533,29 +527,15 @@ public sealed partial class LiveFeeds(
         }
     }
 
-    /// <summary>One room's stream on this node: each subscribed connection gets the room as its user sees it.</summary>
-    private sealed class RoomFeed
+    /// <summary>One room watched on this node: each subscribed connection gets the room as its user sees it.</summary>
+    private sealed class RoomFeed(LiveFeeds owner, Guid roomId)
     {
-        private readonly LiveFeeds owner;
-        private readonly Guid roomId;
-        private StreamSubscriptionHandle<RoomChanged>? subscription;
-
-        public RoomFeed(LiveFeeds owner, Guid roomId)
-        {
-            this.owner = owner;
-            this.roomId = roomId;
-            Started = StartAsync();
-        }
 
         /// <summary>Subscribed connection id → its user and the newest version it holds.</summary>
         public ConcurrentDictionary<string, Watcher> Connections { get; } = new();
 
-        public Task Started { get; }
-
         /// <summary>True when that was the last connection.</summary>
         public bool Leave(string connectionId) => Connections.TryRemove(connectionId, out _) && Connections.IsEmpty;
-
-        public Task StopAsync() => EndAsync(Started, () => subscription, PartnerStreams.Room(roomId), owner.logger);
 
         /// <summary>Sends the room as it is now to the connections holding an older version: the push a silo failure may have lost.</summary>
         public async Task HealAsync()
@@ -566,10 +546,7 @@ public sealed partial class LiveFeeds(
             }
         }
 
-        private async Task StartAsync() =>
-            subscription = await owner.Stream<RoomChanged>(PartnerStreams.Room(roomId)).SubscribeAsync((change, _) => OnChangeAsync(change));
-
-        private Task OnChangeAsync(RoomChanged change)
+        public Task OnChangeAsync(RoomChanged change)
         {
             var version = change.Room.Listing.Version;
             var forUser = new Dictionary<Guid, RoomDto>();

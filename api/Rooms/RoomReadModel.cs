@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics.Metrics;
@@ -45,11 +46,19 @@ public sealed partial class RoomReadModel(
 {
     private readonly RoomIndex index = new(calendar.Today().AddDays(-options.Value.PastDays));
     private readonly Lock gate = new();
+    private readonly ConcurrentDictionary<StreamId, StreamSubscriptionHandle<RoomChanged>> subscriptions = new();
     private Task? started;
+    private Task? subscribed;
     private volatile bool ready;
     private ImmutableArray<string> categories = [];
     private ITimer? rebuilds;
     private ObservableGauge<int>? held;
+
+    /// <summary>Every room change this node receives (the hub's <c>roomUpdated</c> pushes are sent from it).</summary>
+    public event Func<RoomChanged, Task>? Changed;
+
+    /// <summary>False when every read goes to the grains (<see cref="RoomReadModelOptions.Enabled"/>).</summary>
+    public bool Enabled => options.Value.Enabled;
 
     /// <summary>Rooms held, deleted ones included until their day leaves the window.</summary>
     public int Held => index.Count;
@@ -95,19 +104,31 @@ public sealed partial class RoomReadModel(
     }
 
     /// <summary>A write through this node answered with the room's listing.</summary>
-    public void Wrote(RoomListing listing) => index.Apply(listing);
+    public void Wrote(RoomListing listing)
+    {
+        if (options.Value.Enabled)
+        {
+            index.Apply(listing);
+        }
+    }
 
     /// <summary>A write through this node whose answer does not carry the room: read it back.</summary>
     public async Task WroteAsync(Guid roomId)
     {
-        if (await grains.GetGrain<IRoomGrain>(roomId).Changed() is { } change)
+        if (options.Value.Enabled && await grains.GetGrain<IRoomGrain>(roomId).Changed() is { } change)
         {
             index.Apply(change);
         }
     }
 
     /// <summary>A room deleted through this node.</summary>
-    public void Deleted(Guid roomId) => index.Drop(roomId);
+    public void Deleted(Guid roomId)
+    {
+        if (options.Value.Enabled)
+        {
+            index.Drop(roomId);
+        }
+    }
 
     /// <summary>After a lost silo: the pushes that died with it are read back from the directories.</summary>
     public async Task HealAsync()
@@ -126,11 +147,33 @@ public sealed partial class RoomReadModel(
     /// <summary>Starts the model if it is not started (or its start failed); true once its first rebuild has ended.</summary>
     public bool Ready()
     {
-        if (!options.Value.Enabled)
-        {
-            return false;
-        }
+        Start();
+        return ready;
+    }
 
+    /// <summary>Completes once this node receives every room change (the start is asked for when it has not begun).</summary>
+    public Task Subscribed()
+    {
+        Start();
+        return subscribed!;
+    }
+
+    /// <summary>Ends the node's room-change subscriptions while its cluster client still runs: none is left on the streams behind it.</summary>
+    public Task StopAsync() => Task.WhenAll(subscriptions.Select(async subscription =>
+    {
+        try
+        {
+            await subscription.Value.UnsubscribeAsync();
+            subscriptions.TryRemove(subscription.Key, out _);
+        }
+        catch (Exception ex)
+        {
+            LogUnsubscribeFailed(logger, ex, subscription.Key.ToString());
+        }
+    }));
+
+    private void Start()
+    {
         if (started is null || started.IsFaulted)
         {
             lock (gate)
@@ -141,28 +184,16 @@ public sealed partial class RoomReadModel(
                 }
             }
         }
-
-        return ready;
     }
 
     private async Task StartAsync()
     {
-        await Task.Yield();
         try
         {
-            categories = [.. (await grains.GetGrain<ICatalogGrain>(0).List()).Select(c => c.Name)];
-            var provider = cluster.GetStreamProvider(PartnerStreams.ProviderName);
-            foreach (var category in categories)
+            await (subscribed = SubscribeAsync());
+            if (!options.Value.Enabled)
             {
-                for (var shard = 0; shard < PartnerStreams.RoomChangeShards; shard++)
-                {
-                    var stream = provider.GetStream<RoomChanged>(PartnerStreams.RoomChanges(category, shard));
-                    await stream.SubscribeAsync((change, _) =>
-                    {
-                        index.Apply(change);
-                        return Task.CompletedTask;
-                    });
-                }
+                return;
             }
 
             await RebuildAsync();
@@ -176,6 +207,35 @@ public sealed partial class RoomReadModel(
             LogStartFailed(logger, ex);
             throw;
         }
+    }
+
+    /// <summary>Every category's room-change streams, once each (a retried start keeps what the failed one made).</summary>
+    private async Task SubscribeAsync()
+    {
+        await Task.Yield();
+        categories = [.. (await grains.GetGrain<ICatalogGrain>(0).List()).Select(c => c.Name)];
+        var provider = cluster.GetStreamProvider(PartnerStreams.ProviderName);
+        foreach (var category in categories)
+        {
+            for (var shard = 0; shard < PartnerStreams.RoomChangeShards; shard++)
+            {
+                var id = PartnerStreams.RoomChanges(category, shard);
+                if (!subscriptions.ContainsKey(id))
+                {
+                    subscriptions[id] = await provider.GetStream<RoomChanged>(id).SubscribeAsync((change, _) => OnChangeAsync(change));
+                }
+            }
+        }
+    }
+
+    private Task OnChangeAsync(RoomChanged change)
+    {
+        if (options.Value.Enabled)
+        {
+            index.Apply(change);
+        }
+
+        return Changed?.Invoke(change) ?? Task.CompletedTask;
     }
 
     private async Task CheckAsync()
@@ -248,6 +308,9 @@ public sealed partial class RoomReadModel(
         Participants = [.. change.Room.Participants.Select((p, i) => p with { IsMe = change.ParticipantIds[i] == viewer })],
         IsToday = change.Room.Listing.Date == calendar.Today(),
     };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not unsubscribe from {Stream}")]
+    private static partial void LogUnsubscribeFailed(ILogger logger, Exception exception, string stream);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Room read model ready with {Rooms} rooms")]
     private static partial void LogReady(ILogger logger, int rooms);

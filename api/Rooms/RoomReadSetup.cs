@@ -19,7 +19,7 @@ public static class RoomReadSetup
         return builder;
     }
 
-    /// <summary>Starts the model once the node (and its cluster client) has started, before the first read asks.</summary>
+    /// <summary>Starts the model once the node (and its cluster client) has started, before the first read asks; ends its subscriptions when the node stops.</summary>
     private sealed class RoomReadModelStart(RoomReadModel model) : IHostedLifecycleService
     {
         public Task StartedAsync(CancellationToken cancellationToken)
@@ -34,7 +34,7 @@ public static class RoomReadSetup
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-        public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StoppingAsync(CancellationToken cancellationToken) => model.StopAsync().WaitAsync(cancellationToken);
 
         public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
@@ -43,8 +43,9 @@ public static class RoomReadSetup
     private sealed class RoomReadModelHealthCheck(RoomReadModel model) : IHealthCheck
     {
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-            Task.FromResult(model.Ready()
-                ? HealthCheckResult.Healthy($"room read model ready: {model.Held} rooms held")
+            Task.FromResult(
+                !model.Enabled ? HealthCheckResult.Healthy("room read model off: room reads go to the grains")
+                : model.Ready() ? HealthCheckResult.Healthy($"room read model ready: {model.Held} rooms held")
                 : HealthCheckResult.Degraded("room read model not ready: room reads go to the grains"));
     }
 }

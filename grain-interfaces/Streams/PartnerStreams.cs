@@ -29,9 +29,6 @@ public static class PartnerStreams
     /// <summary>How many users' streams there are; all of one user's pushes go through the same one, in order.</summary>
     public const int UserStreamCount = 32;
 
-    /// <summary>Per room (keyed by room id): <see cref="RoomChanged"/> items.</summary>
-    public const string RoomsNamespace = "rooms";
-
     /// <summary>
     /// Per random-match queue (keyed by category): <see cref="TicketsChanged"/> batches, one per queue turn or wait-figures
     /// tick, in the queue's order; each API node passes on the tickets of its connected users.
@@ -63,8 +60,6 @@ public static class PartnerStreams
     private static StreamId UsersStream(int index) => StreamId.Create(UsersNamespace, index.ToString(CultureInfo.InvariantCulture));
 
     public static StreamId Queue(string category) => StreamId.Create(QueuesNamespace, category);
-
-    public static StreamId Room(Guid roomId) => StreamId.Create(RoomsNamespace, roomId);
 
     public static StreamId RoomChanges(string category, Guid roomId) => RoomChanges(category, (int)((uint)roomId.GetHashCode() % RoomChangeShards));
 

@@ -493,10 +493,7 @@ public sealed partial class RoomGrain : Grain, IRoomGrain, IRemindable
         outbox.Saved();
         if (countsAsChange)
         {
-            var change = ChangedView();
-            await Task.WhenAll(
-                this.PublishAsync(PartnerStreams.Room(RoomId), change, logger),
-                this.PublishAsync(PartnerStreams.RoomChanges(Room.Category, RoomId), change, logger));
+            await this.PublishAsync(PartnerStreams.RoomChanges(Room.Category, RoomId), ChangedView(), logger);
         }
     }
 
