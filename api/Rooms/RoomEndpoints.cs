@@ -55,7 +55,7 @@ public static class RoomEndpoints
     {
         var grain = grains.GetGrain<IRoomGrain>(roomId);
         var category = request.Category ?? (await grain.Get(me.UserId)).Listing.Category;
-        var view = await grain.Edit(me.Actor, request.ToDraft(category), ExpectedVersion(ifMatch));
+        var view = await reads.Writing(roomId, () => grain.Edit(me.Actor, request.ToDraft(category), ExpectedVersion(ifMatch)));
         reads.Wrote(view.Listing);
         var room = RoomDto.From(view);
         response.Headers.ETag = room.ETag;
@@ -64,14 +64,18 @@ public static class RoomEndpoints
 
     private static async Task<NoContent> Delete(Guid roomId, CurrentUser me, IGrainFactory grains, RoomReadModel reads)
     {
-        await grains.GetGrain<IRoomGrain>(roomId).Delete(me.Actor);
+        await reads.Writing(roomId, async () =>
+        {
+            await grains.GetGrain<IRoomGrain>(roomId).Delete(me.Actor);
+            return true;
+        });
         reads.Deleted(roomId);
         return TypedResults.NoContent();
     }
 
     private static async Task<Results<Created<RoomDto>, Ok<RoomDto>>> Join(Guid roomId, CurrentUser me, IGrainFactory grains, RoomReadModel reads)
     {
-        var result = await grains.GetGrain<IRoomGrain>(roomId).Join(me.Actor);
+        var result = await reads.Writing(roomId, () => grains.GetGrain<IRoomGrain>(roomId).Join(me.Actor));
         reads.Wrote(result.Room.Listing);
         var room = RoomDto.From(result.Room);
         return result.Joined ? TypedResults.Created($"/api/rooms/{roomId}", room) : TypedResults.Ok(room);
@@ -79,14 +83,18 @@ public static class RoomEndpoints
 
     private static async Task<NoContent> Leave(Guid roomId, CurrentUser me, IGrainFactory grains, RoomReadModel reads)
     {
-        await grains.GetGrain<IRoomGrain>(roomId).Leave(me.Actor);
+        await reads.Writing(roomId, async () =>
+        {
+            await grains.GetGrain<IRoomGrain>(roomId).Leave(me.Actor);
+            return true;
+        });
         await reads.WroteAsync(roomId);
         return TypedResults.NoContent();
     }
 
     private static async Task<Created<MatchCreatedDto>> Complete(Guid roomId, CurrentUser me, IGrainFactory grains, RoomReadModel reads)
     {
-        var matchId = await grains.GetGrain<IRoomGrain>(roomId).Complete(me.Actor);
+        var matchId = await reads.Writing(roomId, () => grains.GetGrain<IRoomGrain>(roomId).Complete(me.Actor));
         await reads.WroteAsync(roomId);
         return TypedResults.Created($"/api/matches/{matchId}", new MatchCreatedDto(matchId));
     }

@@ -121,6 +121,32 @@ public sealed partial class RoomReadModel(
         }
     }
 
+    /// <summary>
+    /// Runs a write through this node; when it fails — it may still have been applied (a 503 says so) — the room is read
+    /// back before the failure is answered, so that its writer never reads an older room than the grain holds (a refusal by a
+    /// rule changed nothing and is answered at once).
+    /// </summary>
+    public async Task<T> Writing<T>(Guid roomId, Func<Task<T>> write)
+    {
+        try
+        {
+            return await write();
+        }
+        catch (Exception failure) when (failure is not DomainException { Code: not ErrorCodes.Unavailable })
+        {
+            try
+            {
+                await WroteAsync(roomId);
+            }
+            catch (Exception ex)
+            {
+                LogReadBackFailed(logger, ex, roomId);
+            }
+
+            throw;
+        }
+    }
+
     /// <summary>A room deleted through this node.</summary>
     public void Deleted(Guid roomId)
     {
@@ -308,6 +334,9 @@ public sealed partial class RoomReadModel(
         Participants = [.. change.Room.Participants.Select((p, i) => p with { IsMe = change.ParticipantIds[i] == viewer })],
         IsToday = change.Room.Listing.Date == calendar.Today(),
     };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Room {RoomId} could not be read back after a failed write; the room-change stream or the next rebuild brings it")]
+    private static partial void LogReadBackFailed(ILogger logger, Exception exception, Guid roomId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not unsubscribe from {Stream}")]
     private static partial void LogUnsubscribeFailed(ILogger logger, Exception exception, string stream);
