@@ -171,9 +171,19 @@ public sealed class HubPushes(PartnerApiFactory factory) : IClassFixture<Partner
 
         Assert.Equal(2, lastSeq);
         Assert.Equal([3L, 4L, 5L], again.Resumed.Select(a => a.GetProperty("seq").GetInt64()));
-        // The next push is the next alarm raised: nothing raised before the connection was pushed to it.
+        // The next new push is the next alarm raised. An alarm raised while the old connection's end was still being
+        // processed may also be pushed (the contract: a client keeps one alarm per seq) — once, and only one Resume returned.
         await inbox.RaiseAsync(1);
-        Assert.Equal(6, (await again.NextAlarmAsync()).GetProperty("seq").GetInt64());
+        var pushed = new List<long>();
+        do
+        {
+            pushed.Add((await again.NextAlarmAsync()).GetProperty("seq").GetInt64());
+        }
+        while (pushed[^1] < 6);
+
+        Assert.Equal(6, pushed[^1]);
+        Assert.Equal(pushed.Count, pushed.Distinct().Count());
+        Assert.All(pushed[..^1], seq => Assert.Contains(seq, new long[] { 3, 4, 5 }));
     }
 
     [Fact]
