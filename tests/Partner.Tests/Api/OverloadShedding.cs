@@ -21,6 +21,9 @@ public sealed class OverloadShedding : IAsyncLifetime
             {
                 ["Partner:Overload:MaxConcurrentRequests"] = "2",
                 ["Partner:Overload:QueueLimit"] = "1",
+
+                // Room reads must reach the (slow) cluster, not the node's read model.
+                ["Partner:RoomReadModel:Enabled"] = "false",
             },
             ExtraServices = services => services.AddSingleton<IIncomingGrainCallFilter>(slow),
         };
