@@ -74,6 +74,15 @@ for path in sys.argv[1:]:
 if failures:
     print("Failed tests:")
     print("\n".join(failures))
+# Errors of the run itself (a fixture's cleanup that threw, a test host that crashed): they fail the run
+# with every test passed, so they are printed here, where the tail of the output shows them.
+errors = []
+for path in sys.argv[1:]:
+    for m in re.finditer(r'<RunInfo [^>]*outcome="Error"[^>]*>\s*<Text>(.*?)</Text>', open(path, encoding="utf-8").read(), re.S):
+        errors.append("  " + html.unescape(m.group(1)).strip()[:600])
+if errors:
+    print("Errors of the run:")
+    print("\n".join(errors))
 PY
 fi
 echo "${passed} passed, ${failed} failed"
