@@ -99,6 +99,16 @@ public sealed class RollingRestart(ProductionServers servers, ITestOutputHelper 
             output.WriteLine($"while the silo drained: {drained}");
         }
 
+        // What the API nodes said of each 503 (its causes' types), so a failure names its cause.
+        foreach (var node in nodes.Append(restarted))
+        {
+            using var reader = new StreamReader(new FileStream(node.Process.LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+            foreach (var line in (await reader.ReadToEndAsync()).Split('\n').Where(line => line.Contains("Answered 503", StringComparison.Ordinal)).Take(10))
+            {
+                output.WriteLine($"{node.Process.Name}: {line}");
+            }
+        }
+
         Assert.True(failed.Count == 0, $"{failed.Count} failed requests ({string.Join(", ", phases)}):\n{string.Join('\n', failed.Take(20))}");
         Assert.True(beforeSilo >= 50 && beforeApi >= beforeSilo + 50 && answered >= beforeApi + 50, $"the load ran throughout: {beforeSilo}, {beforeApi}, {answered}");
     }
