@@ -462,51 +462,33 @@ public static class BenchmarkRunner
         random.AddQueueRun(new QueueRow(QueueRuns.BareMatcher, QueueSetup.None, "–", bare, stream!));
 
         // The queue as shipped, then two profiling variants: nothing stored, and no carrying forward of old segments' tickets.
-        foreach (var setup in new[] { QueueSetup.Shipped, QueueSetup.WaitInsightOff, QueueSetup.WritesDiscarded, QueueSetup.NoCarryForward })
+        // What wait transparency costs is measured in pairs: the same queue without it runs beside the shipped one in this
+        // process and their runs alternate, so that JIT tiering, the heap's growth and other load fall on both alike.
+        foreach (var setup in new[] { QueueSetup.Shipped, QueueSetup.WritesDiscarded, QueueSetup.NoCarryForward })
         {
             var shipped = setup == QueueSetup.Shipped;
             var clock = Stopwatch.StartNew();
-            await using var embedded = await EmbeddedQueue.StartAsync(
-                discardWrites: setup == QueueSetup.WritesDiscarded,
-                maxLiveSegments: setup == QueueSetup.NoCarryForward ? MaxLiveSegmentsAllowed : null,
-                waitInsight: setup != QueueSetup.WaitInsightOff,
-                stop);
-            var storage = setup switch
-            {
-                QueueSetup.WritesDiscarded => $"none ({embedded.Storage}: writes discarded)",
-                QueueSetup.NoCarryForward => $"{embedded.Storage}, MaxLiveSegments = {MaxLiveSegmentsAllowed:N0}",
-                QueueSetup.WaitInsightOff => $"{embedded.Storage}, WaitInsight = false",
-                _ => embedded.Storage,
-            };
-            var (waiting, enqueued) = await queue.PreloadAsync(embedded, options.QueueWaiting, stop);
-            Console.WriteLine($"embedded silo ({storage}) started and filled: {enqueued:N0} tickets enqueued, {waiting:N0} wait ({clock.Elapsed.TotalSeconds:0.0} s)");
-            random.Note($"In-memory queue on {storage}: filled with {enqueued:N0} tickets of new users before the first run, after which {waiting:N0} waited.");
-
-            // Unmeasured: the first stream of a fresh process also pays for JIT tiering and the heap's first growth.
-            var warmUp = await QueueThroughput.RunAsync(embedded, queue.Tickets(options.QueueStream), options.QueueConcurrency.Max(), stop);
-            Console.WriteLine($"warm-up stream: {warmUp.Load.Total / warmUp.Load.Elapsed.TotalSeconds:N0} tickets/s ({clock.Elapsed.TotalSeconds:0.0} s)");
+            await using var embedded = await StartFilledAsync(setup, clock);
+            await using var plain = shipped ? await StartFilledAsync(QueueSetup.WaitInsightOff, clock) : null;
             foreach (var workers in shipped ? options.QueueConcurrency : [options.QueueConcurrency.Max()])
             {
+                var paired = plain is not null && workers == options.QueueConcurrency.Max();
                 var runs = new List<(Measurement Measurement, QueueStream Stream)>();
+                var plainRuns = new List<(Measurement Measurement, QueueStream Stream)>();
                 for (var repeat = 0; repeat < options.QueueRepeats; repeat++)
                 {
-                    var measurement = await session.MeasureOnlyAsync("Embedded", "queue Enqueue", "IGrainFactory", async () =>
+                    runs.Add(await MeasureEnqueuesAsync(embedded, workers));
+                    if (paired)
                     {
-                        await embedded.SettleAsync(stop);
-                        await queue.PreloadAsync(embedded, options.QueueWaiting, stop);
-                        await embedded.SettleAsync(stop);
-                        var tickets = queue.Tickets(options.QueueStream);
-                        return async () =>
-                        {
-                            stream = await QueueThroughput.RunAsync(embedded, tickets, workers, stop);
-                            return new RunOutcome(stream.Load);
-                        };
-                    }, random.Note);
-                    runs.Add((measurement, stream!));
+                        plainRuns.Add(await MeasureEnqueuesAsync(plain!, workers));
+                    }
                 }
 
-                var median = runs.OrderBy(r => r.Measurement.Load.Rate).ElementAt(runs.Count / 2);
-                random.AddQueueRun(new QueueRow(QueueRuns.Enqueue, setup, storage, median.Measurement, median.Stream, [.. runs.Select(r => r.Measurement.Load.Rate)]));
+                AddMedian(setup, embedded, runs);
+                if (paired)
+                {
+                    AddMedian(QueueSetup.WaitInsightOff, plain!, plainRuns);
+                }
             }
 
             if (!shipped)
@@ -525,9 +507,58 @@ public static class BenchmarkRunner
                         return new RunOutcome(stream.Load);
                     };
                 }, random.Note);
-                random.AddQueueRun(new QueueRow(QueueRuns.Get, setup, storage, measurement, stream!));
+                random.AddQueueRun(new QueueRow(QueueRuns.Get, setup, Storage(setup, embedded), measurement, stream!));
             }
         }
+
+        async Task<EmbeddedQueue> StartFilledAsync(QueueSetup setup, Stopwatch clock)
+        {
+            var embedded = await EmbeddedQueue.StartAsync(
+                discardWrites: setup == QueueSetup.WritesDiscarded,
+                maxLiveSegments: setup == QueueSetup.NoCarryForward ? MaxLiveSegmentsAllowed : null,
+                waitInsight: setup != QueueSetup.WaitInsightOff,
+                stop);
+            var storage = Storage(setup, embedded);
+            var (waiting, enqueued) = await queue.PreloadAsync(embedded, options.QueueWaiting, stop);
+            Console.WriteLine($"embedded silo ({storage}) started and filled: {enqueued:N0} tickets enqueued, {waiting:N0} wait ({clock.Elapsed.TotalSeconds:0.0} s)");
+            random.Note($"In-memory queue on {storage}: filled with {enqueued:N0} tickets of new users before the first run, after which {waiting:N0} waited.");
+
+            // Unmeasured: the first stream of a fresh silo also pays for JIT tiering and the heap's first growth.
+            var warmUp = await QueueThroughput.RunAsync(embedded, queue.Tickets(options.QueueStream), options.QueueConcurrency.Max(), stop);
+            Console.WriteLine($"warm-up stream: {warmUp.Load.Total / warmUp.Load.Elapsed.TotalSeconds:N0} tickets/s ({clock.Elapsed.TotalSeconds:0.0} s)");
+            return embedded;
+        }
+
+        async Task<(Measurement, QueueStream)> MeasureEnqueuesAsync(EmbeddedQueue embedded, int workers)
+        {
+            var measurement = await session.MeasureOnlyAsync("Embedded", "queue Enqueue", "IGrainFactory", async () =>
+            {
+                await embedded.SettleAsync(stop);
+                await queue.PreloadAsync(embedded, options.QueueWaiting, stop);
+                await embedded.SettleAsync(stop);
+                var tickets = queue.Tickets(options.QueueStream);
+                return async () =>
+                {
+                    stream = await QueueThroughput.RunAsync(embedded, tickets, workers, stop);
+                    return new RunOutcome(stream.Load);
+                };
+            }, random.Note);
+            return (measurement, stream!);
+        }
+
+        void AddMedian(QueueSetup setup, EmbeddedQueue embedded, List<(Measurement Measurement, QueueStream Stream)> runs)
+        {
+            var median = runs.OrderBy(r => r.Measurement.Load.Rate).ElementAt(runs.Count / 2);
+            random.AddQueueRun(new QueueRow(QueueRuns.Enqueue, setup, Storage(setup, embedded), median.Measurement, median.Stream, [.. runs.Select(r => r.Measurement.Load.Rate)]));
+        }
+
+        static string Storage(QueueSetup setup, EmbeddedQueue embedded) => setup switch
+        {
+            QueueSetup.WritesDiscarded => $"none ({embedded.Storage}: writes discarded)",
+            QueueSetup.NoCarryForward => $"{embedded.Storage}, MaxLiveSegments = {MaxLiveSegmentsAllowed:N0}",
+            QueueSetup.WaitInsightOff => $"{embedded.Storage}, WaitInsight = false",
+            _ => embedded.Storage,
+        };
     }
 
     private static async Task<BenchUser[]> RandomUsersAsync(PartnerClient client, int count, CancellationToken cancellationToken)
