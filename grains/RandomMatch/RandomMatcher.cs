@@ -177,6 +177,12 @@ public sealed class RandomMatcher
     /// <summary>How many other waiting tickets could be grouped with <paramref name="ticket"/>: those sharing a cell with it, each once.</summary>
     public int CompatibleWaiting(WaitingTicket ticket)
     {
+        if (ticket.Cells is [var only])
+        {
+            // Most tickets name one value per dimension: one cell, whose tickets are distinct already.
+            return OthersWaitingIn(only, ticket);
+        }
+
         HashSet<WaitingTicket>? others = null;
         foreach (var cell in ticket.Cells)
         {

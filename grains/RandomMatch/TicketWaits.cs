@@ -10,6 +10,7 @@ public sealed class TicketWaits(RandomMatcher matcher, TimeSpan window, TimeSpan
 {
     private readonly WaitInsight insight = new(matcher.CellCount, matcher.GroupSize, window);
     private Dictionary<long, Told> told = [];
+    private Dictionary<long, Told> spare = [];
 
     /// <summary>Records an arrival (a new ticket, or one replayed from the journal).</summary>
     public void Arrived(WaitingTicket ticket) => insight.Arrived(ticket.Cells, ticket.EnqueuedAt);
@@ -29,7 +30,8 @@ public sealed class TicketWaits(RandomMatcher matcher, TimeSpan window, TimeSpan
     public List<(WaitingTicket Ticket, int Compatible, int? Seconds)> Changed(IEnumerable<WaitingTicket> waiting, DateTimeOffset now)
     {
         var changed = new List<(WaitingTicket, int, int?)>();
-        var nowTold = new Dictionary<long, Told>(told.Count);
+        var nowTold = spare;
+        nowTold.Clear();
         var tick = monotonic.GetTimestamp();
         foreach (var ticket in waiting)
         {
@@ -49,7 +51,7 @@ public sealed class TicketWaits(RandomMatcher matcher, TimeSpan window, TimeSpan
             changed.Add((ticket, figures.Compatible, figures.Seconds));
         }
 
-        told = nowTold;
+        (told, spare) = (nowTold, told);
         return changed;
     }
 
