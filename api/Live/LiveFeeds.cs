@@ -571,10 +571,7 @@ public sealed partial class LiveFeeds(
 
         private static RoomDto Render(RoomChanged change, Guid viewer)
         {
-            var view = change.Room with
-            {
-                Participants = [.. change.Room.Participants.Select((p, i) => p with { IsMe = change.ParticipantIds[i] == viewer })],
-            };
+            var view = change.For(viewer);
             return RoomDto.From(view) with { Deleted = view.Listing.Lifecycle == RoomLifecycle.Deleted ? true : null };
         }
     }

@@ -329,11 +329,7 @@ public sealed partial class RoomReadModel(
         return asked is null || category is not null;
     }
 
-    private RoomView For(RoomChanged change, Guid? viewer) => change.Room with
-    {
-        Participants = [.. change.Room.Participants.Select((p, i) => p with { IsMe = change.ParticipantIds[i] == viewer })],
-        IsToday = change.Room.Listing.Date == calendar.Today(),
-    };
+    private RoomView For(RoomChanged change, Guid? viewer) => change.For(viewer) with { IsToday = change.Room.Listing.Date == calendar.Today() };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Room {RoomId} could not be read back after a failed write; the room-change stream or the next rebuild brings it")]
     private static partial void LogReadBackFailed(ILogger logger, Exception exception, Guid roomId);

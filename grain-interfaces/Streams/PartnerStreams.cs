@@ -89,7 +89,14 @@ public sealed record UserPush(
 [GenerateSerializer, Immutable, Alias("partner.room-changed")]
 public sealed record RoomChanged(
     [property: Id(0)] RoomView Room,
-    [property: Id(1)] ImmutableArray<Guid> ParticipantIds);
+    [property: Id(1)] ImmutableArray<Guid> ParticipantIds)
+{
+    /// <summary>The room as <paramref name="viewer"/> sees it: their own seat marked (<see cref="ParticipantView.IsMe"/>).</summary>
+    public RoomView For(Guid? viewer) => Room with
+    {
+        Participants = [.. Room.Participants.Select((p, i) => p with { IsMe = ParticipantIds[i] == viewer })],
+    };
+}
 
 /// <summary>
 /// Random-match tickets of one queue that changed, each as its owner sees it: ended (matched, expired, cancelled — durable in
