@@ -1,6 +1,8 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authentication.OAuth;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Partner.Api.Hosting;
 using Partner.Api.Operations;
@@ -131,6 +133,21 @@ public static class AuthSetup
         {
             context.Fail("The session has ended.");
         }
+        else if (http.Request.Path.StartsWithSegments("/hubs"))
+        {
+            context.Principal = ConnectionPrincipal(context.Principal!);
+        }
+    }
+
+    /// <summary>
+    /// A hub connection holds its principal for as long as it is open: it keeps only the claims the service reads (and the
+    /// expiry), not the decoded token the validated identity refers to.
+    /// </summary>
+    private static ClaimsPrincipal ConnectionPrincipal(ClaimsPrincipal validated)
+    {
+        string[] kept = [PartnerClaims.Subject, PartnerClaims.Name, PartnerClaims.Session, PartnerClaims.Role, JwtRegisteredClaimNames.Exp];
+        var claims = validated.Claims.Where(claim => kept.Contains(claim.Type)).Select(claim => new Claim(claim.Type, claim.Value, claim.ValueType));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, validated.Identity?.AuthenticationType, PartnerClaims.Name, PartnerClaims.Role));
     }
 
     /// <summary>JwtBearer turns any exception into a 401; an unanswered session check is an outage (503), not a bad token.</summary>
