@@ -27,13 +27,17 @@ internal sealed partial class RejectedCallRetry(ILogger<RejectedCallRetry> logge
     {
         for (var attempt = 0; ; attempt++)
         {
-            await context.Invoke();
-            if (attempt == Delays.Length || context.Response?.Exception is not { } failure || !SafeToSendAgain(context, failure))
+            try
             {
+                // Orleans ends a failed call by throwing its exception here (the response never carries it).
+                await context.Invoke();
                 return;
             }
+            catch (Exception failure) when (attempt < Delays.Length && SafeToSendAgain(context, failure))
+            {
+                LogRetrying(logger, context.InterfaceName, context.MethodName, failure.GetType().Name, failure.Message);
+            }
 
-            LogRetrying(logger, context.InterfaceName, context.MethodName, failure.GetType().Name, failure.Message);
             await Task.Delay(Delays[attempt], clock);
         }
     }
