@@ -1,4 +1,3 @@
-using System.Reflection;
 using Orleans.Runtime;
 
 namespace Partner.Api.Hosting;
