@@ -3,13 +3,19 @@ using Orleans.Runtime;
 namespace Partner.Api.Hosting;
 
 /// <summary>
-/// Sends a grain call again when Orleans rejected it before it ran: a silo draining after SIGTERM refuses the calls a
-/// stale location still sends it ("Silo stopping"), and the rejection clears that location, so the next try finds the
-/// grain on a live silo. Only <see cref="OrleansMessageRejectionException"/> is retried: Orleans raises it from a
-/// rejection, which a silo sends instead of delivering the request, so the call never reached the grain and any call,
-/// idempotent or not, is safe to send again. Not its subclass <see cref="SiloUnavailableException"/>, also raised when a
-/// silo dies mid-call, nor a timeout (both may have run), nor load shedding (<see cref="GatewayTooBusyException"/>,
-/// which asks clients to back off): those pass through.
+/// Sends a grain call again when it surely did not run, or when running it twice is harmless — the failures a rolling
+/// restart causes while a silo drains after SIGTERM:
+/// <list type="bullet">
+/// <item><see cref="OrleansMessageRejectionException"/>: the draining silo refused a call a stale location still sent it
+/// ("Silo stopping"), instead of delivering it; the rejection clears that location, so any call is safe to send again.</item>
+/// <item>An <c>unavailable</c> <see cref="DomainException"/> naming the called grain as superseded: its own state write met a
+/// newer version (a second activation started elsewhere once the default grain directory forgot the draining silo's
+/// registrations, and wrote first); nothing was written and the activation is gone, so the call runs again on fresh state.
+/// Not when it names another grain: the called grain's nested call failed after the called grain may have written.</item>
+/// <item><see cref="SiloUnavailableException"/>, also raised when a silo dies mid-call, so the call may have run: only for
+/// methods marked <see cref="SafeToRepeatAttribute"/>.</item>
+/// </list>
+/// Not a timeout (may have run), nor load shedding (<see cref="GatewayTooBusyException"/>, which asks clients to back off).
 /// </summary>
 internal sealed partial class RejectedCallRetry(ILogger<RejectedCallRetry> logger, TimeProvider clock) : IOutgoingGrainCallFilter
 {
@@ -20,17 +26,29 @@ internal sealed partial class RejectedCallRetry(ILogger<RejectedCallRetry> logge
     {
         for (var attempt = 0; ; attempt++)
         {
-            await context.Invoke();
-            if (context.Response?.Exception is not OrleansMessageRejectionException rejection || rejection is SiloUnavailableException || attempt == Delays.Length)
+            try
             {
+                // Orleans ends a failed call by throwing its exception here (the response never carries it).
+                await context.Invoke();
                 return;
             }
+            catch (Exception failure) when (attempt < Delays.Length && SafeToSendAgain(context, failure))
+            {
+                LogRetrying(logger, context.InterfaceName, context.MethodName, failure.GetType().Name, failure.Message);
+            }
 
-            LogRetrying(logger, context.InterfaceName, context.MethodName, rejection.Message);
             await Task.Delay(Delays[attempt], clock);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Grain call {Interface}.{Method} was rejected before it ran ({Reason}); sending it again")]
-    private static partial void LogRetrying(ILogger logger, string @interface, string method, string reason);
+    private static bool SafeToSendAgain(IOutgoingGrainCallContext context, Exception failure) => failure switch
+    {
+        SiloUnavailableException => context.InterfaceMethod.IsDefined(typeof(SafeToRepeatAttribute), inherit: false),
+        OrleansMessageRejectionException => true,
+        DomainException { SupersededGrain: { } superseded } => superseded == context.TargetId,
+        _ => false,
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Grain call {Interface}.{Method} did not run or may run again ({Failure}: {Reason}); sending it again")]
+    private static partial void LogRetrying(ILogger logger, string @interface, string method, string failure, string reason);
 }

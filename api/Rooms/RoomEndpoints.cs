@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Orleans.Runtime;
 using Partner.Api.Auth;
 using Partner.Api.Hosting;
 using Partner.Api.Idempotency;
@@ -83,11 +84,25 @@ public static class RoomEndpoints
 
     private static async Task<NoContent> Leave(Guid roomId, CurrentUser me, IGrainFactory grains, RoomReadModel reads)
     {
-        await reads.Writing(roomId, async () =>
+        var room = grains.GetGrain<IRoomGrain>(roomId);
+        try
         {
-            await grains.GetGrain<IRoomGrain>(roomId).Leave(me.Actor);
-            return true;
-        });
+            await reads.Writing(roomId, async () =>
+            {
+                await room.Leave(me.Actor);
+                return true;
+            });
+        }
+        catch (SiloUnavailableException)
+        {
+            // The silo left mid-call: the leave may have run, and sending it again would answer not-participant (409) if it
+            // did. Settled by the room itself: when the user is not in it, what the client asked for holds.
+            if ((await room.Get(me.UserId)).Participants.Any(p => p.IsMe))
+            {
+                throw;
+            }
+        }
+
         await reads.WroteAsync(roomId);
         return TypedResults.NoContent();
     }

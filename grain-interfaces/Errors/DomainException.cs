@@ -20,4 +20,10 @@ public sealed class DomainException : Exception
 
     /// <summary>For <c>validation</c>: JSON field name → messages.</summary>
     [Id(1)] public ImmutableDictionary<string, ImmutableArray<string>>? FieldErrors { get; }
+
+    /// <summary>
+    /// For <c>unavailable</c>: the grain whose own state write was refused because storage held a newer version (another
+    /// activation wrote first); nothing was written, so its caller may send the same call again to a fresh activation.
+    /// </summary>
+    [Id(2)] public GrainId? SupersededGrain { get; init; }
 }

@@ -17,6 +17,10 @@ public static class Errors
     public static DomainException Unavailable() =>
         new(ErrorCodes.Unavailable, "The change could not be saved right now; nothing was applied. Retry shortly.");
 
+    /// <summary>The grain's write met a newer version in storage (a second activation wrote first); nothing was applied.</summary>
+    public static DomainException Superseded(GrainId grain) =>
+        new(ErrorCodes.Unavailable, "The change could not be saved right now; nothing was applied. Retry shortly.") { SupersededGrain = grain };
+
     public static DomainException IdempotencyKeyInProgress() =>
         new(ErrorCodes.IdempotencyKeyInProgress, "A request with this Idempotency-Key is still being answered; retry shortly to get its answer.");
 

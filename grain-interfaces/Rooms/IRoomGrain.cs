@@ -16,15 +16,15 @@ public interface IRoomGrain : IGrainWithGuidKey
     Task<RoomView> Create(Actor owner, RoomDraft draft);
 
     /// <summary>The room for <paramref name="viewer"/> (null: anonymous viewer); not-found when unknown or deleted.</summary>
-    [Alias("get")]
+    [Alias("get"), SafeToRepeat]
     Task<RoomView> Get(Guid? viewer);
 
     /// <summary>The room as its pushes carry it (a deleted room included), or null when it was never created: what a lost push would have said.</summary>
-    [Alias("changed")]
+    [Alias("changed"), SafeToRepeat]
     Task<RoomChanged?> Changed();
 
     /// <summary>The directory's view of this room, or null when unknown or deleted. Interleaves: the directory asks while rooms report to it.</summary>
-    [Alias("listing"), AlwaysInterleave]
+    [Alias("listing"), AlwaysInterleave, SafeToRepeat]
     Task<RoomListing?> Listing();
 
     /// <summary>
@@ -39,7 +39,7 @@ public interface IRoomGrain : IGrainWithGuidKey
     Task Delete(Actor actor);
 
     /// <summary>Joins; idempotent (Joined is false when already in).</summary>
-    [Alias("join")]
+    [Alias("join"), SafeToRepeat]
     Task<JoinResult> Join(Actor user);
 
     [Alias("leave")]
@@ -57,7 +57,7 @@ public interface IRoomGrain : IGrainWithGuidKey
     Task RemoveWithdrawn(Guid userId);
 
     /// <summary>Oldest first, replies right after their parent.</summary>
-    [Alias("comments")]
+    [Alias("comments"), SafeToRepeat]
     Task<ImmutableArray<CommentView>> Comments(Guid? viewer);
 
     /// <summary>

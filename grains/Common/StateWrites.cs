@@ -1,3 +1,5 @@
+using Orleans.Storage;
+
 namespace Partner;
 
 public static class StateWrites
@@ -17,7 +19,8 @@ public static class StateWrites
     /// <summary>
     /// Runs a storage write of the grain's (a state, a log append); when it fails, the activation is dropped —
     /// the write may or may not have landed, only a fresh activation reading storage knows — and the caller
-    /// gets <c>unavailable</c> (503).
+    /// gets <c>unavailable</c> (503). A write refused for a version conflict (a second activation of the grain, as while a
+    /// silo drains, wrote first) wrote nothing: that 503 names the grain (<see cref="DomainException.SupersededGrain"/>).
     /// </summary>
     public static async Task<T> WriteOrRefuseAsync<T>(this IGrainBase grain, Func<Task<T>> write, Action<Exception>? failed = null)
     {
@@ -29,7 +32,10 @@ public static class StateWrites
         {
             failed?.Invoke(ex);
             grain.GrainContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationError, "A storage write failed; memory may be ahead of storage."));
-            throw Errors.Unavailable();
+            // A version conflict is a refusal before anything was written: the API sends the call again to a fresh activation.
+            throw ex is InconsistentStateException || ex.InnerException is InconsistentStateException
+                ? Errors.Superseded(grain.GrainContext.GrainId)
+                : Errors.Unavailable();
         }
     }
 }

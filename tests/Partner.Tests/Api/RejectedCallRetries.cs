@@ -3,10 +3,14 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Runtime;
 using Orleans.Serialization.Invocation;
 using Partner.Api.Hosting;
+using Partner.Rooms;
 
 namespace Partner.Tests.Api;
 
-/// <summary>The API's cluster client sends a grain call again only when Orleans rejected it before it ran.</summary>
+/// <summary>
+/// The API's cluster client sends a grain call again only when it surely did not run (rejected, or its own write superseded)
+/// or when running it twice is harmless (a method marked safe to repeat whose silo left).
+/// </summary>
 public sealed class RejectedCallRetries
 {
     [Fact]
@@ -26,10 +30,54 @@ public sealed class RejectedCallRetries
         var rejected = Enumerable.Range(0, 5).Select(_ => Response.FromException(Rejection())).ToArray();
         var call = new ScriptedCall(rejected);
 
-        await Filter().Invoke(call);
+        await Assert.ThrowsAsync<OrleansMessageRejectionException>(() => Filter().Invoke(call));
 
         Assert.Equal(RejectedCallRetry.Delays.Length + 1, call.Sends);
-        Assert.IsType<OrleansMessageRejectionException>(call.Response!.Exception);
+    }
+
+    [Fact]
+    public async Task SendsAgainACallWhoseGrainsOwnWriteWasSuperseded()
+    {
+        var call = new ScriptedCall(Response.FromException(Errors.Superseded(ScriptedCall.Room)), Response.FromResult(42));
+
+        await Filter().Invoke(call);
+
+        Assert.Equal(2, call.Sends);
+        Assert.Equal(42, call.Response!.GetResult<int>());
+    }
+
+    [Fact]
+    public async Task NeverSendsAgainACallWhoseNestedCallsWriteWasSuperseded()
+    {
+        var dayDirectory = GrainId.Create("room-day", "MEAL:2026-12-07");
+        var superseded = Errors.Superseded(dayDirectory);
+        var call = new ScriptedCall(nameof(IRoomGrain.Edit), Response.FromException(superseded), Response.FromResult(42));
+
+        var thrown = await Assert.ThrowsAsync<DomainException>(() => Filter().Invoke(call));
+
+        Assert.Equal(1, call.Sends);
+        Assert.Same(superseded, thrown);
+    }
+
+    [Theory]
+    [InlineData(nameof(IRoomGrain.Join))]
+    [InlineData(nameof(IRoomGrain.Get))]
+    public async Task SendsAgainACallSafeToRepeatWhoseSiloLeft(string method)
+    {
+        var call = new ScriptedCall(method, Response.FromException(new SiloUnavailableException("The target silo became unavailable")), Response.FromResult(42));
+
+        await Filter().Invoke(call);
+
+        Assert.Equal(2, call.Sends);
+        Assert.Equal(42, call.Response!.GetResult<int>());
+    }
+
+    [Fact]
+    public void OnlyTheRoomsReadsAndJoinAreMarkedSafeToRepeat()
+    {
+        var marked = typeof(IRoomGrain).GetMethods().Where(m => m.IsDefined(typeof(SafeToRepeatAttribute), inherit: false)).Select(m => m.Name).Order();
+
+        Assert.Equal(["Changed", "Comments", "Get", "Join", "Listing"], marked);
     }
 
     public static TheoryData<Exception> MayHaveRunOrAskToBackOff() =>
@@ -46,10 +94,10 @@ public sealed class RejectedCallRetries
     {
         var call = new ScriptedCall(Response.FromException(failure), Response.FromResult(42));
 
-        await Filter().Invoke(call);
+        var thrown = await Assert.ThrowsAnyAsync<Exception>(() => Filter().Invoke(call));
 
         Assert.Equal(1, call.Sends);
-        Assert.Same(failure, call.Response!.Exception);
+        Assert.Same(failure, thrown);
     }
 
     [Fact]
@@ -69,22 +117,38 @@ public sealed class RejectedCallRetries
 
     private static RejectedCallRetry Filter() => new(NullLogger<RejectedCallRetry>.Instance, TimeProvider.System);
 
-    /// <summary>A grain call whose successive sends answer the given responses, in order.</summary>
-    private sealed class ScriptedCall(params Response[] answers) : IOutgoingGrainCallContext
+    /// <summary>
+    /// A call to a room's method (Leave unless named) whose successive sends answer the given responses, in order; a failed
+    /// send throws its exception, as Orleans' own call invoker does.
+    /// </summary>
+    private sealed class ScriptedCall(string method, params Response[] answers) : IOutgoingGrainCallContext
     {
+        public ScriptedCall(params Response[] answers)
+            : this(nameof(IRoomGrain.Leave), answers)
+        {
+        }
+
+        public static GrainId Room { get; } = GrainId.Create("room", Guid.NewGuid().ToString("N"));
+
         public int Sends { get; private set; }
 
         public Response? Response { get; set; }
 
         public Task Invoke()
         {
-            Response = answers[Sends++];
+            var answer = answers[Sends++];
+            if (answer.Exception is { } failure)
+            {
+                return Task.FromException(failure);
+            }
+
+            Response = answer;
             return Task.CompletedTask;
         }
 
         public string InterfaceName => "IRoomGrain";
 
-        public string MethodName => "Leave";
+        public string MethodName => method;
 
         public IGrainContext? SourceContext => null;
 
@@ -94,11 +158,11 @@ public sealed class RejectedCallRetries
 
         public GrainId? SourceId => null;
 
-        public GrainId TargetId => throw new NotSupportedException();
+        public GrainId TargetId => Room;
 
         public GrainInterfaceType InterfaceType => throw new NotSupportedException();
 
-        public MethodInfo InterfaceMethod => throw new NotSupportedException();
+        public MethodInfo InterfaceMethod => typeof(IRoomGrain).GetMethod(method)!;
 
         public object? Result { get => Response?.Result; set => Response = Response.FromResult(value); }
     }
