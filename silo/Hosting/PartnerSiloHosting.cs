@@ -28,21 +28,33 @@ public static class PartnerSiloHosting
     /// </summary>
     public static IHostApplicationBuilder AddPartnerSilo(this IHostApplicationBuilder builder)
     {
-        var mode = PartnerModes.Read(builder.Configuration);
-        OrleansProviderDefaults.AddBeneath(builder.Configuration, OrleansProviderDefaults.ForSilo(mode));
-        CatalogDefaults.AddBeneath(builder.Configuration);
-        var kubernetes = mode == PartnerMode.Production && builder.Configuration.GetSection(KubernetesOptions.Section).Get<KubernetesOptions>() is { Enabled: true };
+        AddDefaultsBeneath(builder.Configuration, PartnerModes.Read(builder.Configuration));
+        builder.Services.AddPartnerSiloServices(builder.Configuration);
+        builder.UseOrleans(silo => silo.UsePartnerSilo(builder.Configuration));
+        return builder;
+    }
+
+    /// <summary>Lays the Orleans providers of <paramref name="mode"/> and the category catalog beneath every configuration source.</summary>
+    public static void AddDefaultsBeneath(IConfigurationBuilder configuration, PartnerMode mode)
+    {
+        OrleansProviderDefaults.AddBeneath(configuration, OrleansProviderDefaults.ForSilo(mode));
+        CatalogDefaults.AddBeneath(configuration);
+    }
+
+    /// <summary>The services the grains use, outside Orleans' own builder (a test cluster's silo host calls it too).</summary>
+    public static IServiceCollection AddPartnerSiloServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        var mode = PartnerModes.Read(configuration);
         if (mode == PartnerMode.Production)
         {
-            ProviderConnections.RequireAll(builder.Configuration);
+            ProviderConnections.RequireAll(configuration);
         }
 
-        if (kubernetes)
+        if (IsKubernetes(configuration, mode))
         {
-            KubernetesOptions.RequirePodVariables(name => builder.Configuration[name]);
+            KubernetesOptions.RequirePodVariables(name => configuration[name]);
         }
 
-        var services = builder.Services;
         services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<CatalogOptions>, CatalogOptionsValidator>();
         services.AddSingleton<CategoryCatalog>();
@@ -64,8 +76,8 @@ public static class PartnerSiloHosting
         services.AddOptions<StreamPullingAgentOptions>(PartnerStreams.ProviderName)
             .Configure(options =>
             {
-                options.GetQueueMsgsTimerPeriod = builder.Configuration.GetValue("Partner:Streams:PullingPeriod", TimeSpan.FromMilliseconds(10));
-                options.MaxEventDeliveryTime = builder.Configuration.GetValue("Partner:Streams:MaxDeliveryTime", TimeSpan.FromSeconds(10));
+                options.GetQueueMsgsTimerPeriod = configuration.GetValue("Partner:Streams:PullingPeriod", TimeSpan.FromMilliseconds(10));
+                options.MaxEventDeliveryTime = configuration.GetValue("Partner:Streams:MaxDeliveryTime", TimeSpan.FromSeconds(10));
             });
         services.AddSingleton<IUserWithdrawalStep, RandomMatchWithdrawal>();
         services.AddSingleton<IUserWithdrawalStep, RoomWithdrawal>();
@@ -75,34 +87,39 @@ public static class PartnerSiloHosting
         services.AddMetrics();
         services.AddSingleton<GrainMetrics>();
         services.AddSingleton(new SiloModeInfo(mode));
-        builder.AddPartnerSlack();
-
-        builder.UseOrleans(silo =>
-        {
-            if (!builder.Configuration.GetSection("Orleans:Clustering").Exists())
-            {
-                var ports = builder.Configuration.GetSection(EmbeddedOptions.Section).Get<EmbeddedOptions>() ?? new EmbeddedOptions();
-                silo.UseLocalhostClustering(ports.SiloPort, ports.GatewayPort,
-                    serviceId: builder.Configuration["Orleans:ServiceId"]!, clusterId: builder.Configuration["Orleans:ClusterId"]!);
-            }
-
-            // Binary, version-tolerant state rows guarded by [Id]/[Alias], instead of JSON with CLR type names.
-            silo.Services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
-            silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SchemaMigration>();
-            silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloStartupLog>();
-            PartnerStreamProvider.AddStartChecks(silo.Services, builder.Configuration, silo: true);
-            OutageTranslatingStorage.WrapAll(silo.Services);
-            OutageTranslatingReminders.Wrap(silo.Services);
-            silo.AddDashboard();
-            KillAtCall.AddIfConfigured(silo, builder.Configuration);
-            if (kubernetes)
-            {
-                silo.UseKubernetesHosting();
-            }
-        });
-
-        return builder;
+        services.AddPartnerSlack(configuration);
+        return services;
     }
+
+    /// <summary>Orleans' side of a Partner silo: storage serializer, schema and start-up participants, storage outage translation, dashboard.</summary>
+    public static ISiloBuilder UsePartnerSilo(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        if (!configuration.GetSection("Orleans:Clustering").Exists())
+        {
+            var ports = configuration.GetSection(EmbeddedOptions.Section).Get<EmbeddedOptions>() ?? new EmbeddedOptions();
+            silo.UseLocalhostClustering(ports.SiloPort, ports.GatewayPort,
+                serviceId: configuration["Orleans:ServiceId"]!, clusterId: configuration["Orleans:ClusterId"]!);
+        }
+
+        // Binary, version-tolerant state rows guarded by [Id]/[Alias], instead of JSON with CLR type names.
+        silo.Services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SchemaMigration>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloStartupLog>();
+        PartnerStreamProvider.AddStartChecks(silo.Services, configuration, silo: true);
+        OutageTranslatingStorage.WrapAll(silo.Services);
+        OutageTranslatingReminders.Wrap(silo.Services);
+        silo.AddDashboard();
+        KillAtCall.AddIfConfigured(silo, configuration);
+        if (IsKubernetes(configuration, PartnerModes.Read(configuration)))
+        {
+            silo.UseKubernetesHosting();
+        }
+
+        return silo;
+    }
+
+    private static bool IsKubernetes(IConfiguration configuration, PartnerMode mode) =>
+        mode == PartnerMode.Production && configuration.GetSection(KubernetesOptions.Section).Get<KubernetesOptions>() is { Enabled: true };
 }
 
 /// <summary>The mode this process's silo runs in.</summary>

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Partner.Slack;
 
@@ -14,19 +13,19 @@ public static class SlackHosting
     /// <summary>
     /// The Slack client of the grains, on every silo. With no <c>Slack:BotToken</c> nothing is posted and the client is never called.
     /// </summary>
-    public static IHostApplicationBuilder AddPartnerSlack(this IHostApplicationBuilder builder)
+    public static IServiceCollection AddPartnerSlack(this IServiceCollection services, IConfiguration configuration)
     {
-        builder.Services.AddOptions<SlackOptions>().BindConfiguration(SlackOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SlackOptions>().BindConfiguration(SlackOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         // Transient, like the typed client it holds: each match activation gets a fresh HttpClient over the factory's pooled handlers.
-        builder.Services.AddTransient<SlackMatchPoster>();
-        builder.Services
+        services.AddTransient<SlackMatchPoster>();
+        services
             .AddHttpClient<SlackClient>((provider, http) =>
             {
                 var baseUrl = provider.GetRequiredService<IOptions<SlackOptions>>().Value.BaseUrl;
                 // Method names are relative: without the trailing slash, "…/api" + "chat.postMessage" would drop "api".
                 http.BaseAddress = new Uri(baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/");
             })
-            .AddStandardResilienceHandler(options => builder.Configuration.GetSection(ResilienceSection).Bind(options));
-        return builder;
+            .AddStandardResilienceHandler(options => configuration.GetSection(ResilienceSection).Bind(options));
+        return services;
     }
 }
