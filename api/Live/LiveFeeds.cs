@@ -7,6 +7,7 @@ using Partner.Api.RandomMatch;
 using Partner.Api.Rooms;
 using Partner.Alarms;
 using Partner.Catalog;
+using Partner.RandomMatch;
 using Partner.Rooms;
 using Partner.Streams;
 
@@ -477,7 +478,7 @@ public sealed partial class LiveFeeds(
             var categories = await owner.grains.GetGrain<ICatalogGrain>(0).List();
             await Task.WhenAll([
                 .. PartnerStreams.AllUsers.Select(stream => SubscribeAsync<UserPush>(stream, OnUserPush)),
-                .. categories.Select(category => SubscribeAsync<TicketsChanged>(PartnerStreams.Queue(category.Name), OnTicketsAsync)),
+                .. categories.Select(category => SubscribeAsync<TicketsChanged>(PartnerStreams.Queue(category.Name), batch => OnTicketsAsync(category.Name, batch))),
             ]);
         }
 
@@ -515,15 +516,29 @@ public sealed partial class LiveFeeds(
             return Task.CompletedTask;
         }
 
-        private Task OnTicketsAsync(TicketsChanged batch)
+        private Task OnTicketsAsync(string category, TicketsChanged batch)
         {
             List<TicketChange> mine;
+            List<Guid> waiting;
             lock (owner.gate)
             {
                 mine = [.. batch.Tickets.Where(change => owner.users.ContainsKey(change.UserId))];
+                waiting = [.. batch.Figures.Select(figures => figures.UserId).Where(owner.users.ContainsKey)];
             }
 
-            return Task.WhenAll(mine.Select(change => owner.hub.Clients.Group(UserGroup(change.UserId)).ticketUpdated(TicketDto.From(change.Ticket))));
+            return Task.WhenAll([
+                .. mine.Select(change => owner.hub.Clients.Group(UserGroup(change.UserId)).ticketUpdated(TicketDto.From(change.Ticket))),
+                .. waiting.Select(userId => PushWaitingTicketAsync(category, userId)),
+            ]);
+        }
+
+        /// <summary>A waiting ticket whose figures changed, read whole from its queue (figures as of now) for its owner's connections here.</summary>
+        private async Task PushWaitingTicketAsync(string category, Guid userId)
+        {
+            if ((await owner.grains.GetGrain<IRandomMatchQueueGrain>(category).Get(userId)).Ticket is { Status: TicketStatus.Waiting } ticket)
+            {
+                await owner.hub.Clients.Group(UserGroup(userId)).ticketUpdated(TicketDto.From(ticket));
+            }
         }
     }
 

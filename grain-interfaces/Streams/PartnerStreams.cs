@@ -104,7 +104,15 @@ public sealed record RoomChanged(
 /// that touches thousands of tickets publishes once.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("partner.tickets-changed")]
-public sealed record TicketsChanged([property: Id(0)] ImmutableArray<TicketChange> Tickets);
+public sealed record TicketsChanged([property: Id(0)] ImmutableArray<TicketChange> Tickets, [property: Id(1)] ImmutableArray<TicketFigures> Figures);
+
+/// <summary>
+/// A still-waiting ticket whose wait figures changed, without the rest of the ticket: the queue's tick may describe thousands
+/// at once, and every API node receives them all, so each is a few bytes; an API node holding a connection of the owner
+/// reads the whole ticket from the queue before pushing it.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("partner.ticket-figures")]
+public sealed record TicketFigures([property: Id(0)] Guid UserId, [property: Id(1)] int CompatibleWaiting, [property: Id(2)] int? EstimatedWaitSeconds);
 
 /// <summary>One owner's ticket in a <see cref="TicketsChanged"/> batch.</summary>
 [GenerateSerializer, Immutable, Alias("partner.ticket-change")]

@@ -159,11 +159,11 @@ public sealed partial class RandomMatchQueueGrain(
             return;
         }
 
-        var now = clock.GetUtcNow();
-        var changed = waits.Changed(book.Waiting, now);
-        await PushAsync([.. changed.Select(c => new TicketChange(
-            c.Ticket.UserId,
-            book.View(c.Ticket, TicketStatus.Waiting, null) with { CompatibleWaiting = c.Compatible, EstimatedWaitSeconds = c.Seconds }))]);
+        var changed = waits.Changed(book.Waiting, clock.GetUtcNow());
+        if (changed.Count > 0)
+        {
+            await this.PublishAsync(PartnerStreams.Queue(Key), new TicketsChanged([], [.. changed.Select(c => new TicketFigures(c.Ticket.UserId, c.Compatible, c.Seconds))]), logger);
+        }
     }
 
     public async Task ExpireDue()
@@ -280,7 +280,7 @@ public sealed partial class RandomMatchQueueGrain(
     /// again; the state is the same).
     /// </summary>
     private Task PushAsync(ImmutableArray<TicketChange> tickets) =>
-        tickets.IsEmpty ? Task.CompletedTask : this.PublishAsync(PartnerStreams.Queue(Key), new TicketsChanged(tickets), logger);
+        tickets.IsEmpty ? Task.CompletedTask : this.PublishAsync(PartnerStreams.Queue(Key), new TicketsChanged(tickets, []), logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Queue {Category} recovered {Waiting} waiting tickets and {Effects} pending effects from {Segments} journal segments")]
     private static partial void LogRecovered(ILogger logger, string category, int waiting, int effects, int segments);
