@@ -210,13 +210,13 @@ public sealed class RandomMatchReport(BenchmarkOptions options, string commandLi
             }
 
             var withOff = queueRuns.FirstOrDefault(r => r.Run == QueueRuns.Enqueue && r.Setup == QueueSetup.WaitInsightOff);
-            var on = grainRuns.FirstOrDefault(r => r.Measurement.Load.Workers == withOff?.Measurement.Load.Workers);
+            var on = queueRuns.FirstOrDefault(r => r.Run == QueueRuns.Enqueue && r.Setup == QueueSetup.WritesDiscarded && r.Measurement.Load.Workers == withOff?.Measurement.Load.Workers);
             var floor = queueRuns.Where(r => r.Run == QueueRuns.Get).MaxBy(r => r.Measurement.Load.Rate);
             if (withOff is not null && on is not null)
             {
                 var ratio = on.Measurement.Load.Rate / withOff.Measurement.Load.Rate;
                 md.AppendLine(CultureInfo.InvariantCulture,
-                    $"- Wait transparency (`compatibleWaiting`, `estimatedWaitSeconds`, pushes) must keep ≥ 95 % of the queue's rate without it. {(ratio >= 0.95 ? "**Met**" : "**Missed**")}: "
+                    $"- Wait transparency (`compatibleWaiting`, `estimatedWaitSeconds`, pushes) must keep ≥ 95 % of the queue's rate without it (both on a storage that costs nothing, runs alternating). {(ratio >= 0.95 ? "**Met**" : "**Missed**")}: "
                     + $"{on.Measurement.Load.Rate:N0}/s on vs {withOff.Measurement.Load.Rate:N0}/s off at K={on.Measurement.Load.Workers} ({ratio:P0}; medians of {on.Rates?.Count ?? 1} and {withOff.Rates?.Count ?? 1} runs: "
                     + $"on {Runs(on)}, off {Runs(withOff)}){(floor is null ? "" : $"; the grain-call floor (`Get`, K={floor.Measurement.Load.Workers}) in the same run: {floor.Measurement.Load.Rate:N0}/s, so on = {on.Measurement.Load.Rate / floor.Measurement.Load.Rate:P0} and off = {withOff.Measurement.Load.Rate / floor.Measurement.Load.Rate:P0} of it")}.");
             }
