@@ -139,14 +139,15 @@ public static class AuthSetup
         }
     }
 
+    private static readonly string[] ConnectionClaims = [PartnerClaims.Subject, PartnerClaims.Name, PartnerClaims.Session, PartnerClaims.Role, JwtRegisteredClaimNames.Exp];
+
     /// <summary>
     /// A hub connection holds its principal for as long as it is open: it keeps only the claims the service reads (and the
     /// expiry), not the decoded token the validated identity refers to.
     /// </summary>
     private static ClaimsPrincipal ConnectionPrincipal(ClaimsPrincipal validated)
     {
-        string[] kept = [PartnerClaims.Subject, PartnerClaims.Name, PartnerClaims.Session, PartnerClaims.Role, JwtRegisteredClaimNames.Exp];
-        var claims = validated.Claims.Where(claim => kept.Contains(claim.Type)).Select(claim => new Claim(claim.Type, claim.Value, claim.ValueType));
+        var claims = validated.Claims.Where(claim => ConnectionClaims.Contains(claim.Type)).Select(claim => new Claim(claim.Type, claim.Value, claim.ValueType));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, validated.Identity?.AuthenticationType, PartnerClaims.Name, PartnerClaims.Role));
     }
 

@@ -1,5 +1,6 @@
 using Partner.Rooms;
 using Partner.Tests.Infrastructure;
+using static Partner.Tests.Infrastructure.DomainOutcomes;
 
 namespace Partner.Tests.Grains;
 
@@ -70,17 +71,4 @@ public sealed class RoomsAcrossSilos(GrainCluster cluster)
 
     internal static RoomDraft Draft(int capacity) =>
         new("MEAL", "Across silos", "Two silos, one room", DateOnly.FromDateTime(DateTime.UtcNow.AddDays(3)), capacity, false, []);
-
-    private static async Task<string?> CodeOf(Func<Task> command)
-    {
-        try
-        {
-            await command();
-            return null;
-        }
-        catch (DomainException ex)
-        {
-            return ex.Code;
-        }
-    }
 }

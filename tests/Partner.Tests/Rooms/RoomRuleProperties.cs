@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Partner.Rooms;
 using Partner.Tests.Api;
+using static Partner.Tests.Infrastructure.DomainOutcomes;
 
 namespace Partner.Tests.Rooms;
 
@@ -89,17 +90,4 @@ public sealed class RoomRuleProperties(PartnerApiFactory factory) : IClassFixtur
 
     private static RoomDraft Draft(int capacity) =>
         new("MEAL", "Property", "Random commands", DateOnly.FromDateTime(DateTime.UtcNow.AddDays(3)), capacity, false, []);
-
-    private static async Task<string?> CodeOf(Func<Task> command)
-    {
-        try
-        {
-            await command();
-            return null;
-        }
-        catch (DomainException ex)
-        {
-            return ex.Code;
-        }
-    }
 }
