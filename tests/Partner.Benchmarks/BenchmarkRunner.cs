@@ -16,6 +16,9 @@ public static class BenchmarkRunner
     private const double FirstGuessJoinRate = 1500;
     private const int ReadsOnlyRooms = 1000;
 
+    /// <summary>The wait-transparency pair's <c>MaxEffectLag</c>: longer than any run, so back-pressure never holds its tickets.</summary>
+    private static readonly TimeSpan PairEffectLag = TimeSpan.FromMinutes(10);
+
     /// <summary>The largest <c>Partner:RandomMatch:MaxLiveSegments</c> the options allow: old segments' tickets are then never carried forward in a run.</summary>
     private const int MaxLiveSegmentsAllowed = 100_000;
 
@@ -464,8 +467,9 @@ public static class BenchmarkRunner
         // The queue as shipped, then two profiling variants: nothing stored, and no carrying forward of old segments' tickets.
         // What wait transparency costs is measured in pairs on the variant that stores nothing: the same queue without it runs
         // beside that one in this process and their runs alternate, so that JIT tiering, the heap's growth and other load fall on
-        // both alike. Not on the shipped queue: there the effects' memory-storage writes fall behind now and then and
-        // back-pressure holds tickets for seconds, so its runs are bimodal whichever way wait transparency is set.
+        // both alike; before each run both silos' effects have settled. The pair runs with back-pressure out of reach
+        // (PairEffectLag): otherwise a run whose effects (new users' grains activated for each match) fall 2 s behind is
+        // held to the effects' rate, and that — not the queue — decides its figure (bimodal runs, 1.5k–37k tickets/s).
         foreach (var setup in new[] { QueueSetup.Shipped, QueueSetup.WritesDiscarded, QueueSetup.NoCarryForward })
         {
             var shipped = setup == QueueSetup.Shipped;
@@ -479,10 +483,10 @@ public static class BenchmarkRunner
                 var plainRuns = new List<(Measurement Measurement, QueueStream Stream)>();
                 for (var repeat = 0; repeat < options.QueueRepeats; repeat++)
                 {
-                    runs.Add(await MeasureEnqueuesAsync(embedded, workers));
+                    runs.Add(await MeasureEnqueuesAsync(embedded, workers, paired ? plain : null));
                     if (paired)
                     {
-                        plainRuns.Add(await MeasureEnqueuesAsync(plain!, workers));
+                        plainRuns.Add(await MeasureEnqueuesAsync(plain!, workers, embedded));
                     }
                 }
 
@@ -519,6 +523,7 @@ public static class BenchmarkRunner
                 discardWrites: setup is QueueSetup.WritesDiscarded or QueueSetup.WaitInsightOff,
                 maxLiveSegments: setup == QueueSetup.NoCarryForward ? MaxLiveSegmentsAllowed : null,
                 waitInsight: setup != QueueSetup.WaitInsightOff,
+                maxEffectLag: setup is QueueSetup.WritesDiscarded or QueueSetup.WaitInsightOff ? PairEffectLag : null,
                 stop);
             var storage = Storage(setup, embedded);
             var (waiting, enqueued) = await queue.PreloadAsync(embedded, options.QueueWaiting, stop);
@@ -531,27 +536,39 @@ public static class BenchmarkRunner
             return embedded;
         }
 
-        async Task<(Measurement, QueueStream)> MeasureEnqueuesAsync(EmbeddedQueue embedded, int workers)
+        async Task<(Measurement, QueueStream)> MeasureEnqueuesAsync(EmbeddedQueue embedded, int workers, EmbeddedQueue? beside)
         {
             var measurement = await session.MeasureOnlyAsync("Embedded", "queue Enqueue", "IGrainFactory", async () =>
             {
+                if (beside is not null)
+                {
+                    await beside.SettleAsync(stop);
+                }
+
                 await embedded.SettleAsync(stop);
                 await queue.PreloadAsync(embedded, options.QueueWaiting, stop);
                 await embedded.SettleAsync(stop);
                 var tickets = queue.Tickets(options.QueueStream);
+
+                // The earlier runs' garbage is collected now, not in the middle of this run (the heap holds both silos and
+                // every activation of the earlier runs' users: a gen-2 collection there costs a run seconds).
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
                 return async () =>
                 {
                     stream = await QueueThroughput.RunAsync(embedded, tickets, workers, stop);
                     return new RunOutcome(stream.Load);
                 };
             }, random.Note);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    until the effects were written: {stream!.EffectsDoneAfter?.TotalSeconds:0.0} s, {stream.CpuMicrosPerTicket:N1} CPU µs/ticket in this process"));
             return (measurement, stream!);
         }
 
         void AddMedian(QueueSetup setup, EmbeddedQueue embedded, List<(Measurement Measurement, QueueStream Stream)> runs)
         {
             var median = runs.OrderBy(r => r.Measurement.Load.Rate).ElementAt(runs.Count / 2);
-            random.AddQueueRun(new QueueRow(QueueRuns.Enqueue, setup, Storage(setup, embedded), median.Measurement, median.Stream, [.. runs.Select(r => r.Measurement.Load.Rate)]));
+            random.AddQueueRun(new QueueRow(
+                QueueRuns.Enqueue, setup, Storage(setup, embedded), median.Measurement, median.Stream,
+                [.. runs.Select(r => r.Measurement.Load.Rate)], [.. runs.Select(r => r.Stream.CpuMicrosPerTicket ?? double.NaN)]));
         }
 
         static string Storage(QueueSetup setup, EmbeddedQueue embedded) => setup switch

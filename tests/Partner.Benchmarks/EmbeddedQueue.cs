@@ -34,7 +34,8 @@ public sealed class EmbeddedQueue(IHost host, StorageTally tally) : IAsyncDispos
     /// <param name="discardWrites">Replaces the memory grain storage by one that stores nothing (a profiling variant).</param>
     /// <param name="maxLiveSegments">Overrides <c>Partner:RandomMatch:MaxLiveSegments</c> (a profiling variant).</param>
     /// <param name="waitInsight">Sets <c>Partner:RandomMatch:WaitInsight</c> (off: what wait transparency costs).</param>
-    public static async Task<EmbeddedQueue> StartAsync(bool discardWrites, int? maxLiveSegments, bool waitInsight, CancellationToken cancellationToken)
+    /// <param name="maxEffectLag">Overrides <c>Partner:RandomMatch:MaxEffectLag</c> (long: back-pressure never holds tickets in a run).</param>
+    public static async Task<EmbeddedQueue> StartAsync(bool discardWrites, int? maxLiveSegments, bool waitInsight, TimeSpan? maxEffectLag, CancellationToken cancellationToken)
     {
         // No appsettings or environment: only what is set here (and the silo's own defaults beneath it).
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = AppContext.BaseDirectory });
@@ -47,6 +48,11 @@ public sealed class EmbeddedQueue(IHost host, StorageTally tally) : IAsyncDispos
         if (maxLiveSegments is { } segments)
         {
             settings[$"{RandomMatchOptions.Section}:{nameof(RandomMatchOptions.MaxLiveSegments)}"] = segments.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (maxEffectLag is { } lag)
+        {
+            settings[$"{RandomMatchOptions.Section}:{nameof(RandomMatchOptions.MaxEffectLag)}"] = lag.ToString("c", CultureInfo.InvariantCulture);
         }
 
         settings[$"{RandomMatchOptions.Section}:{nameof(RandomMatchOptions.WaitInsight)}"] = waitInsight.ToString();
@@ -88,11 +94,16 @@ public sealed class EmbeddedQueue(IHost host, StorageTally tally) : IAsyncDispos
         }
     }
 
-    /// <summary>Waits until storage has been quiet for a while; returns when its last write happened, measured from <paramref name="started"/>.</summary>
-    public async Task<TimeSpan> LastWriteAfterAsync(long started, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until storage has been quiet for a while; returns when its last write happened, measured from <paramref name="started"/>,
+    /// and the CPU time this process had used by then (<see cref="Process.TotalProcessorTime"/>).
+    /// </summary>
+    public async Task<(TimeSpan Elapsed, TimeSpan ProcessCpu)> LastWriteAfterAsync(long started, CancellationToken cancellationToken)
     {
+        using var self = Process.GetCurrentProcess();
         var last = tally.Read();
         var lastChange = Stopwatch.GetTimestamp();
+        var cpuAtLastChange = self.TotalProcessorTime;
         // Longer than a GC pause, which would otherwise pass for the end of the effects.
         while (Stopwatch.GetElapsedTime(lastChange) < TimeSpan.FromSeconds(1))
         {
@@ -102,10 +113,12 @@ public sealed class EmbeddedQueue(IHost host, StorageTally tally) : IAsyncDispos
             {
                 last = now;
                 lastChange = Stopwatch.GetTimestamp();
+                self.Refresh();
+                cpuAtLastChange = self.TotalProcessorTime;
             }
         }
 
-        return Stopwatch.GetElapsedTime(started, lastChange);
+        return (Stopwatch.GetElapsedTime(started, lastChange), cpuAtLastChange);
     }
 
     public async ValueTask DisposeAsync()

@@ -8,8 +8,14 @@ namespace Partner.Benchmarks;
 public sealed record QueueTicket(Actor User, ImmutableDictionary<string, ImmutableArray<string>> Conditions);
 
 /// <summary>A fixed stream of calls into one queue, the queue around it, and the grain-storage traffic during it.</summary>
-public sealed record QueueStream(LoadResult Load, int WaitingBefore, int WaitingAfter, StorageCounts Storage = default, TimeSpan? EffectsDoneAfter = null)
+public sealed record QueueStream(LoadResult Load, int WaitingBefore, int WaitingAfter, StorageCounts Storage = default, TimeSpan? EffectsDoneAfter = null, TimeSpan? CpuUntilEffectsDone = null)
 {
+    /// <summary>
+    /// CPU microseconds this process spent per ticket from the first call until the groups' effects were written: the queue's
+    /// turns, the callers and the effects, whatever else the machine runs (another process's load changes the rate, not this).
+    /// </summary>
+    public double? CpuMicrosPerTicket => CpuUntilEffectsDone is { } cpu && Load.Total > 0 ? cpu.TotalMicroseconds / Load.Total : null;
+
     /// <summary>Tickets per second counted until the last write of the groups' effects (matches, points, alarms), not only until the last answer.</summary>
     public double? RateWithEffects => EffectsDoneAfter is { } done && done > TimeSpan.Zero ? Load.Total / done.TotalSeconds : null;
 
@@ -83,6 +89,8 @@ public sealed class QueueThroughput
         var grain = queue.Front;
         var before = await queue.WaitingAsync();
         var written = queue.Tally.Read();
+        using var self = Process.GetCurrentProcess();
+        var cpuBefore = self.TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
         var load = await ClosedLoop.RunCountAsync(workers, tickets.Length, async (_, i, _) =>
         {
@@ -91,8 +99,8 @@ public sealed class QueueThroughput
                 : result.Ticket.Status == TicketStatus.Matched ? Outcome.Ok(QueueStream.Matched)
                 : Outcome.Ok(QueueStream.Waiting);
         }, cancellationToken);
-        var effectsDone = await queue.LastWriteAfterAsync(started, cancellationToken);
-        return new QueueStream(load, before, await queue.WaitingAsync(), queue.Tally.Read() - written, effectsDone);
+        var (effectsDone, cpuAtEffectsDone) = await queue.LastWriteAfterAsync(started, cancellationToken);
+        return new QueueStream(load, before, await queue.WaitingAsync(), queue.Tally.Read() - written, effectsDone, cpuAtEffectsDone - cpuBefore);
     }
 
     /// <summary>K callers each ask the queue for its waiting count: a read-only call that does no work, the floor of a grain call.</summary>

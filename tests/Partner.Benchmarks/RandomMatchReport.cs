@@ -24,9 +24,12 @@ public enum QueueSetup
 }
 
 /// <summary>One in-memory run (the median of <paramref name="Rates"/> when it was repeated): what ran, on which setup and storage, and the queue around it.</summary>
-public sealed record QueueRow(string Run, QueueSetup Setup, string Storage, Measurement Measurement, QueueStream Stream, IReadOnlyList<double>? Rates = null)
+public sealed record QueueRow(string Run, QueueSetup Setup, string Storage, Measurement Measurement, QueueStream Stream, IReadOnlyList<double>? Rates = null, IReadOnlyList<double>? CpuMicros = null)
 {
     public string AllRates => Rates is { Count: > 1 } ? string.Join(" / ", Rates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture))) : "–";
+
+    /// <summary>The median over the runs of the process's CPU µs per ticket until the effects were done.</summary>
+    public double? MedianCpuMicros => CpuMicros is { Count: > 0 } cpu ? cpu.Order().ElementAt(cpu.Count / 2) : Stream.CpuMicrosPerTicket;
 }
 
 /// <summary>
@@ -121,7 +124,7 @@ public sealed class RandomMatchReport(BenchmarkOptions options, string commandLi
         md.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
         foreach (var row in queueRuns)
         {
-            var (run, _, storage, m, stream, _) = row;
+            var (run, _, storage, m, stream, _, _) = row;
             string PerTicket(long count) => run == QueueRuns.Enqueue ? (count / (double)m.Load.Total).ToString("0.00", CultureInfo.InvariantCulture) : "–";
             var l = m.Load.Latency;
             var bench = m.Cpu.Processes.GetValueOrDefault("bench");
@@ -219,6 +222,12 @@ public sealed class RandomMatchReport(BenchmarkOptions options, string commandLi
                     $"- Wait transparency (`compatibleWaiting`, `estimatedWaitSeconds`, pushes) must keep ≥ 95 % of the queue's rate without it (both on a storage that costs nothing, runs alternating). {(ratio >= 0.95 ? "**Met**" : "**Missed**")}: "
                     + $"{on.Measurement.Load.Rate:N0}/s on vs {withOff.Measurement.Load.Rate:N0}/s off at K={on.Measurement.Load.Workers} ({ratio:P0}; medians of {on.Rates?.Count ?? 1} and {withOff.Rates?.Count ?? 1} runs: "
                     + $"on {Runs(on)}, off {Runs(withOff)}){(floor is null ? "" : $"; the grain-call floor (`Get`, K={floor.Measurement.Load.Workers}) in the same run: {floor.Measurement.Load.Rate:N0}/s, so on = {on.Measurement.Load.Rate / floor.Measurement.Load.Rate:P0} and off = {withOff.Measurement.Load.Rate / floor.Measurement.Load.Rate:P0} of it")}.");
+                if (on.MedianCpuMicros is { } onCpu && withOff.MedianCpuMicros is { } offCpu)
+                {
+                    md.AppendLine(CultureInfo.InvariantCulture,
+                        $"  The same pair by CPU, which other processes' load does not move: the benchmark process spent {onCpu:N1} µs per ticket on vs {offCpu:N1} µs off (medians; each run counted "
+                        + $"from its first call until its groups' effects were written, callers and effects included; on {CpuRuns(on)}, off {CpuRuns(withOff)}), so on a saturated core wait transparency keeps **{offCpu / onCpu:P0}** of the rate without it.");
+                }
             }
         }
 
@@ -262,6 +271,9 @@ public sealed class RandomMatchReport(BenchmarkOptions options, string commandLi
             + $"the difference is what carrying costs: once the live journal is more than twice what its waiting and recently finished tickets fill, "
             + $"the oldest segment's live tickets are re-recorded at the tail so that the segment can go.");
     }
+
+    private static string CpuRuns(QueueRow row) =>
+        string.Join(" / ", (row.CpuMicros ?? []).Select(r => r.ToString("N1", CultureInfo.InvariantCulture)));
 
     private static string Runs(QueueRow row) =>
         string.Join(" / ", (row.Rates ?? [row.Measurement.Load.Rate]).Select(r => r.ToString("N0", CultureInfo.InvariantCulture)));
