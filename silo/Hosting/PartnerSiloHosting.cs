@@ -29,6 +29,7 @@ public static class PartnerSiloHosting
     public static IHostApplicationBuilder AddPartnerSilo(this IHostApplicationBuilder builder)
     {
         AddDefaultsBeneath(builder.Configuration, PartnerModes.Read(builder.Configuration));
+        PooledConnections.SkipResetOnTop(builder.Configuration);
         builder.Services.AddPartnerSiloServices(builder.Configuration);
         builder.UseOrleans(silo => silo.UsePartnerSilo(builder.Configuration));
         return builder;
