@@ -1,8 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Partner.Alarms;
 using Partner.Streams;
 using Partner.Tests.Alarms;
@@ -268,6 +271,18 @@ public sealed class HubPushes(PartnerApiFactory factory) : IClassFixture<Partner
         Assert.Equal("application/problem+json", anonymous.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.Unauthorized, (await forged.PostAsync("/hubs/partner/negotiate?negotiateVersion=1", null)).StatusCode);
         await Assert.ThrowsAnyAsync<Exception>(() => LiveClient.ConnectAsync(factory, "not-a-token"));
+    }
+
+    [Fact]
+    public void TheHubsEndpointsOptOutOfTheValidationFilters()
+    {
+        var hubs = factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(endpoint => endpoint.RoutePattern.RawText?.StartsWith("/hubs/partner", StringComparison.Ordinal) == true)
+            .ToList();
+
+        // Validation would wrap each connection's request in filter frames held for the connection's life.
+        Assert.Equal(2, hubs.Count);
+        Assert.All(hubs, endpoint => Assert.NotNull(endpoint.Metadata.GetMetadata<IDisableValidationMetadata>()));
     }
 
     /// <summary>A new user whose pushes travel on the same users' stream as <paramref name="userId"/>'s.</summary>
