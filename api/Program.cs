@@ -41,7 +41,7 @@ app.UsePartnerSecurityHeaders();
 app.UsePartnerCors();
 app.UseWebClientFiles();
 app.UseExceptionHandler();
-app.UseStatusCodePages();
+app.UsePartnerStatusCodePages();
 app.UseRequestBodyLimit();
 app.UseOverloadShedding();
 app.UseJsonCharsetGuard();

@@ -2,7 +2,6 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authentication.OAuth;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Partner.Api.Hosting;
 using Partner.Api.Operations;
@@ -47,6 +46,8 @@ public static class AuthSetup
             .AddJwtBearer(options =>
             {
                 options.MapInboundClaims = false;
+                // Nothing reads the token back from the authentication properties; a hub connection would hold it for its life.
+                options.SaveToken = false;
                 options.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = auth.Jwt.Issuer,
@@ -139,17 +140,13 @@ public static class AuthSetup
         }
     }
 
-    private static readonly string[] ConnectionClaims = [PartnerClaims.Subject, PartnerClaims.Name, PartnerClaims.Session, PartnerClaims.Role, JwtRegisteredClaimNames.Exp];
-
     /// <summary>
-    /// A hub connection holds its principal for as long as it is open: it keeps only the claims the service reads (and the
-    /// expiry), not the decoded token the validated identity refers to.
+    /// A hub connection holds its principal for as long as it is open: it keeps the one claim the hub reads (the user's id),
+    /// not the decoded token the validated identity refers to. The session was checked just before; the expiry that closes
+    /// the connection is in the authentication properties.
     /// </summary>
-    private static ClaimsPrincipal ConnectionPrincipal(ClaimsPrincipal validated)
-    {
-        var claims = validated.Claims.Where(claim => ConnectionClaims.Contains(claim.Type)).Select(claim => new Claim(claim.Type, claim.Value, claim.ValueType));
-        return new ClaimsPrincipal(new ClaimsIdentity(claims, validated.Identity?.AuthenticationType, PartnerClaims.Name, PartnerClaims.Role));
-    }
+    private static ClaimsPrincipal ConnectionPrincipal(ClaimsPrincipal validated) =>
+        new(new ClaimsIdentity([new Claim(PartnerClaims.Subject, validated.FindFirstValue(PartnerClaims.Subject)!)], validated.Identity?.AuthenticationType, PartnerClaims.Name, PartnerClaims.Role));
 
     /// <summary>JwtBearer turns any exception into a 401; an unanswered session check is an outage (503), not a bad token.</summary>
     private static Task RethrowFailedSessionCheck(AuthenticationFailedContext context)

@@ -43,23 +43,20 @@ public static class OverloadShedding
     public static IApplicationBuilder UseOverloadShedding(this IApplicationBuilder app)
     {
         var limiter = app.ApplicationServices.GetRequiredService<ConcurrencyLimiter>();
-        return app.Use(async (context, next) =>
+        // Other requests are passed on without an async frame: a hub connection would keep one for its whole life.
+        return app.Use((context, next) => context.Request.Path.StartsWithSegments("/api") ? LimitedAsync(limiter, context, next) : next(context));
+    }
+
+    private static async Task LimitedAsync(ConcurrencyLimiter limiter, HttpContext context, RequestDelegate next)
+    {
+        using var lease = await limiter.AcquireAsync(permitCount: 1, context.RequestAborted);
+        if (!lease.IsAcquired)
         {
-            if (!context.Request.Path.StartsWithSegments("/api"))
-            {
-                await next(context);
-                return;
-            }
+            context.Response.Headers.RetryAfter = "1";
+            await ProblemAnswers.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The service is at capacity; retry shortly.");
+            return;
+        }
 
-            using var lease = await limiter.AcquireAsync(permitCount: 1, context.RequestAborted);
-            if (!lease.IsAcquired)
-            {
-                context.Response.Headers.RetryAfter = "1";
-                await ProblemAnswers.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The service is at capacity; retry shortly.");
-                return;
-            }
-
-            await next(context);
-        });
+        await next(context);
     }
 }

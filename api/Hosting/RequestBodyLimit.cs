@@ -8,8 +8,9 @@ public static class RequestBodyLimit
 {
     public const long MaxBytes = 64 * 1024;
 
+    /// <summary>Not an async lambda: a request passed on (a hub connection, for its whole life) keeps no frame of it.</summary>
     public static IApplicationBuilder UseRequestBodyLimit(this IApplicationBuilder app) =>
-        app.Use(async (context, next) =>
+        app.Use((context, next) =>
         {
             if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
             {
@@ -17,12 +18,8 @@ public static class RequestBodyLimit
             }
 
             // Refused before anything reads it; a body without a declared length is cut by the server's limit above.
-            if (context.Request.ContentLength > MaxBytes)
-            {
-                await ProblemAnswers.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, $"Request bodies are at most {MaxBytes} bytes.");
-                return;
-            }
-
-            await next(context);
+            return context.Request.ContentLength > MaxBytes
+                ? ProblemAnswers.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, $"Request bodies are at most {MaxBytes} bytes.")
+                : next(context);
         });
 }

@@ -54,16 +54,16 @@ public static partial class IdempotentCreates
 
     private sealed partial class Middleware(RequestDelegate next, IGrainFactory grains, ILogger<Middleware> logger)
     {
-        public async Task InvokeAsync(HttpContext http)
-        {
-            if (http.GetEndpoint()?.Metadata.GetMetadata<Marker>() is null
-                || KeyOf(http.Request) is not { } key
-                || CurrentUser.From(http.User) is not { } me)
-            {
-                await next(http);
-                return;
-            }
+        /// <summary>Not async: a request passed on (a hub connection, for its whole life) keeps no frame of it.</summary>
+        public Task InvokeAsync(HttpContext http) =>
+            http.GetEndpoint()?.Metadata.GetMetadata<Marker>() is not null
+            && KeyOf(http.Request) is { } key
+            && CurrentUser.From(http.User) is { } me
+                ? KeyedAsync(http, key, me)
+                : next(http);
 
+        private async Task KeyedAsync(HttpContext http, string key, CurrentUser me)
+        {
             var fingerprint = await FingerprintAsync(http.Request);
             var keys = grains.GetGrain<IIdempotencyGrain>(me.UserId);
             var claim = await keys.Claim(key, fingerprint);

@@ -39,13 +39,10 @@ public sealed partial class LiveFeeds(
     private SharedFeeds? shared;
     private bool roomPushes;
 
-    public static string UserGroup(Guid userId) => $"user:{userId:N}";
-
     public async Task ConnectAsync(HubCallerContext context, Guid userId)
     {
-        connections[context.ConnectionId] = new Connection(context, userId);
+        connections[context.ConnectionId] = new Connection(context);
         metrics.HubConnected();
-        await hub.Groups.AddToGroupAsync(context.ConnectionId, UserGroup(userId));
         UserFeed feed;
         SharedFeeds node;
         lock (gate)
@@ -101,7 +98,7 @@ public sealed partial class LiveFeeds(
                 users.Remove(userId);
             }
 
-            foreach (var roomId in connection.Rooms.Keys)
+            foreach (var roomId in connection.RoomIds)
             {
                 if (rooms.TryGetValue(roomId, out var room) && room.Leave(connectionId))
                 {
@@ -115,7 +112,7 @@ public sealed partial class LiveFeeds(
 
     public async Task SubscribeRoomAsync(string connectionId, Guid userId, Guid roomId)
     {
-        if (!connections.TryGetValue(connectionId, out var connection) || !connection.Rooms.TryAdd(roomId, 0))
+        if (!connections.TryGetValue(connectionId, out var connection) || !connection.Watch(roomId))
         {
             return;
         }
@@ -143,7 +140,7 @@ public sealed partial class LiveFeeds(
         }
         catch
         {
-            connection.Rooms.TryRemove(roomId, out _);
+            connection.Leave(roomId);
             lock (gate)
             {
                 if (feed.Leave(connectionId) && rooms.TryGetValue(roomId, out var current) && current == feed)
@@ -158,7 +155,7 @@ public sealed partial class LiveFeeds(
 
     public async Task UnsubscribeRoomAsync(string connectionId, Guid roomId)
     {
-        if (!connections.TryGetValue(connectionId, out var connection) || !connection.Rooms.TryRemove(roomId, out _))
+        if (!connections.TryGetValue(connectionId, out var connection) || !connection.Leave(roomId))
         {
             return;
         }
@@ -246,9 +243,44 @@ public sealed partial class LiveFeeds(
 
     private IAsyncStream<T> Stream<T>(StreamId id) => cluster.GetStreamProvider(PartnerStreams.ProviderName).GetStream<T>(id);
 
-    private sealed record Connection(HubCallerContext Context, Guid UserId)
+    /// <summary>
+    /// The pushes to every connection of one user on this node, each connection once (a SignalR group per user would cost
+    /// each idle connection a group of its own). Null when the user has no connection here.
+    /// </summary>
+    private IPartnerClient? UserClients(Guid userId)
     {
-        public ConcurrentDictionary<Guid, byte> Rooms { get; } = new();
+        UserFeed? feed;
+        lock (gate)
+        {
+            feed = users.GetValueOrDefault(userId);
+        }
+
+        return ClientsOf(feed);
+    }
+
+    /// <summary>The connections of <paramref name="feed"/> (none once its user left this node, even if the user came back under a new feed).</summary>
+    private IPartnerClient? ClientsOf(UserFeed? feed)
+    {
+        lock (gate)
+        {
+            return feed is { Connections.Count: > 0 } ? hub.Clients.Clients([.. feed.Connections]) : null;
+        }
+    }
+
+    /// <summary>A connection of this node, and the rooms it watches (most connections never watch one: no set until then).</summary>
+    private sealed class Connection(HubCallerContext context)
+    {
+        private ConcurrentDictionary<Guid, byte>? rooms;
+
+        public HubCallerContext Context => context;
+
+        public IEnumerable<Guid> RoomIds => rooms?.Keys ?? [];
+
+        /// <summary>False when the connection already watches the room.</summary>
+        public bool Watch(Guid roomId) => LazyInitializer.EnsureInitialized(ref rooms).TryAdd(roomId, 0);
+
+        /// <summary>False when the connection did not watch the room.</summary>
+        public bool Leave(Guid roomId) => rooms?.TryRemove(roomId, out _) == true;
     }
 
     /// <summary>One user's pushes on this node: its alarms in seq order, and the closing of its connections at withdrawal.</summary>
@@ -397,7 +429,11 @@ public sealed partial class LiveFeeds(
 
         private async Task SendAsync(Alarm alarm)
         {
-            await owner.hub.Clients.Group(UserGroup(userId)).alarm(AlarmDto.From(alarm));
+            if (owner.ClientsOf(this) is { } clients)
+            {
+                await clients.alarm(AlarmDto.From(alarm));
+            }
+
             owner.metrics.AlarmPushed(alarm.CreatedAt);
             lastPushed = alarm.Seq;
         }
@@ -527,7 +563,7 @@ public sealed partial class LiveFeeds(
             }
 
             return Task.WhenAll([
-                .. mine.Select(change => owner.hub.Clients.Group(UserGroup(change.UserId)).ticketUpdated(TicketDto.From(change.Ticket))),
+                .. mine.Select(change => owner.UserClients(change.UserId)?.ticketUpdated(TicketDto.From(change.Ticket)) ?? Task.CompletedTask),
                 .. waiting.Select(userId => PushWaitingTicketAsync(category, userId)),
             ]);
         }
@@ -535,9 +571,10 @@ public sealed partial class LiveFeeds(
         /// <summary>A waiting ticket whose figures changed, read whole from its queue (figures as of now) for its owner's connections here.</summary>
         private async Task PushWaitingTicketAsync(string category, Guid userId)
         {
-            if ((await owner.grains.GetGrain<IRandomMatchQueueGrain>(category).Get(userId)).Ticket is { Status: TicketStatus.Waiting } ticket)
+            if ((await owner.grains.GetGrain<IRandomMatchQueueGrain>(category).Get(userId)).Ticket is { Status: TicketStatus.Waiting } ticket
+                && owner.UserClients(userId) is { } clients)
             {
-                await owner.hub.Clients.Group(UserGroup(userId)).ticketUpdated(TicketDto.From(ticket));
+                await clients.ticketUpdated(TicketDto.From(ticket));
             }
         }
     }

@@ -8,19 +8,14 @@ namespace Partner.Api.Problems;
 /// </summary>
 public static class JsonCharsetGuard
 {
+    /// <summary>Not an async lambda: a request passed on (a hub connection, for its whole life) keeps no frame of it.</summary>
     public static IApplicationBuilder UseJsonCharsetGuard(this IApplicationBuilder app) =>
-        app.Use(async (context, next) =>
-        {
-            if (context.Request.HasJsonContentType()
-                && MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType)
-                && mediaType.Charset is { Length: > 0 } charset
-                && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
-                && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
-            {
-                await ProblemAnswers.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, $"JSON request bodies must be UTF-8 (was charset '{charset}').");
-                return;
-            }
-
-            await next(context);
-        });
+        app.Use((context, next) =>
+            context.Request.HasJsonContentType()
+            && MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType)
+            && mediaType.Charset is { Length: > 0 } charset
+            && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
+            && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)
+                ? ProblemAnswers.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, $"JSON request bodies must be UTF-8 (was charset '{charset}').")
+                : next(context));
 }

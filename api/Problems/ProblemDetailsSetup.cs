@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Partner.Api.Live;
 
 namespace Partner.Api.Problems;
 
@@ -34,6 +35,14 @@ public static class ProblemDetailsSetup
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         return builder;
     }
+
+    /// <summary>
+    /// Problem bodies for error statuses answered without one, except on a hub connection's transport request: it lasts as
+    /// long as the connection, which would hold the middleware for its whole life, and its errors come from SignalR (with
+    /// a body) or the auth challenge (401, <c>WWW-Authenticate</c>) to a client that reads no body. Negotiate keeps them.
+    /// </summary>
+    public static IApplicationBuilder UsePartnerStatusCodePages(this IApplicationBuilder app) =>
+        app.UseWhen(context => !LiveSetup.IsHubTransport(context.Request), pages => pages.UseStatusCodePages());
 
     /// <summary>"Conditions.Place" → "conditions.place", the JSON names clients send; header names ("Idempotency-Key") stay as they are.</summary>
     internal static string CamelCasePath(string path, JsonNamingPolicy? naming) =>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using Microsoft.AspNetCore.SignalR.Client;
 using Partner.Tests.Infrastructure;
 
 namespace Partner.Benchmarks;
@@ -43,6 +44,9 @@ public sealed class LivePush(BenchmarkOptions options, LiveReport report, Cancel
 
     /// <summary>Node A listens on these too: clients spread over them get more source ports than one address offers.</summary>
     private static readonly string[] ExtraLoopback = ["127.0.0.2", "127.0.0.3", "127.0.0.4"];
+
+    /// <summary>Every address node A (and the bare hub) listens on.</summary>
+    internal static readonly string[] Loopback = ["127.0.0.1", .. ExtraLoopback];
 
     private ApiProcess a = null!;
     private ApiProcess b = null!;
@@ -91,6 +95,7 @@ public sealed class LivePush(BenchmarkOptions options, LiveReport report, Cancel
         report.Runs.Add(await MeasureAlarmsAsync("across nodes", "A", a, await SignInAsync("livex", options.Receivers), joiners, options.AlarmRate));
         report.Runs.Add(await MeasureAlarmsAsync("same node (baseline)", "B", b, await SignInAsync("lives", options.Receivers), joiners, options.AlarmRate));
         report.Idle = await MeasureIdleAsync(joiners);
+        report.Bare = await MeasureBareAsync(report.Idle.Connected);
         report.LoadAtEnd = File.ReadAllText("/proc/loadavg").Trim();
         report.Took = clock.Elapsed;
         var exited = new[] { ("silo 1", silos[0].Process), ("silo 2", silos[1].Process), ("API A", a.Process), ("API B", b.Process) }
@@ -210,6 +215,53 @@ public sealed class LivePush(BenchmarkOptions options, LiveReport report, Cancel
         }
     }
 
+    /// <summary>
+    /// The same number of idle connections on a bare SignalR server (its own process, warmed up by a sample of connections
+    /// opened and closed, as node A was by the runs before), memory sampled the same way: what the framework alone costs.
+    /// </summary>
+    private async Task<BareIdleRun> MeasureBareAsync(int count)
+    {
+        await using var bare = await BareHub.StartAsync(stop);
+        var addresses = Loopback.Select(bare.Address).ToArray();
+        await DisconnectAsync((await ConnectBareAsync(addresses, options.IdleSample)).Connections);
+        await Task.Delay(Settle, stop);
+        var before = await ProcessMemory.SampleAsync(bare.Pid, stop);
+        var (connections, failed) = await ConnectBareAsync(addresses, count);
+        try
+        {
+            var connected = connections.Count(c => c is not null);
+            Console.WriteLine($"bare hub (pid {bare.Pid}): {connected:N0} connected, {failed:N0} failed");
+            await Task.Delay(Settle, stop);
+            var after = await ProcessMemory.SampleAsync(bare.Pid, stop);
+            var run = new BareIdleRun(connected, failed, before, after);
+            Console.WriteLine(Invariant($"bare hub: RSS {before.ResidentBytes / 1e6:N1} → {after.ResidentBytes / 1e6:N1} MB, GC heap {before.GcHeapBytes / 1e6:N1} → {after.GcHeapBytes / 1e6:N1} MB; ")
+                + Invariant($"per connection RSS {run.ResidentPerConnection / 1024:N1} KB, GC heap {run.HeapPerConnection / 1024:N1} KB"));
+            return run;
+        }
+        finally
+        {
+            await DisconnectAsync(connections);
+        }
+    }
+
+    private async Task<(HubConnection?[] Connections, int Failed)> ConnectBareAsync(Uri[] addresses, int count)
+    {
+        var connections = new HubConnection?[count];
+        var failed = 0;
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = options.ConnectConcurrency, CancellationToken = stop }, async (i, ct) =>
+        {
+            try
+            {
+                connections[i] = await BareHub.ConnectAsync(addresses[i % addresses.Length], ct);
+            }
+            catch (Exception) when (!ct.IsCancellationRequested)
+            {
+                Interlocked.Increment(ref failed);
+            }
+        });
+        return (connections, failed);
+    }
+
     /// <summary>Other work on the machine (another build or test run) would take the cores from the service: waits for it to end, a few minutes at most.</summary>
     private async Task WaitForQuietMachineAsync(string name)
     {
@@ -313,7 +365,7 @@ public sealed class LivePush(BenchmarkOptions options, LiveReport report, Cancel
             ? [.. receivers.Select(r => r!)]
             : throw new InvalidOperationException($"{receivers.Count(r => r is null)} receivers could not connect: {string.Join("; ", failures.Select(f => $"{f.Key} ×{f.Value}"))}");
 
-    private static async Task DisconnectAsync(IEnumerable<HubReceiver?> receivers) =>
+    private static async Task DisconnectAsync(IEnumerable<IAsyncDisposable?> receivers) =>
         await Parallel.ForEachAsync(receivers.Where(r => r is not null), new ParallelOptions { MaxDegreeOfParallelism = 256 }, async (receiver, _) => await receiver!.DisposeAsync());
 
     private static async Task<List<double>> PingAsync(HubReceiver receiver, CancellationToken cancellationToken)

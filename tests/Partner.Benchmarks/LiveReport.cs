@@ -27,6 +27,9 @@ public sealed class LiveReport(BenchmarkOptions options, string commandLine)
 
     public IdleRun? Idle { get; set; }
 
+    /// <summary>The same number of idle connections on a bare SignalR server: the same-run baseline of the memory figures.</summary>
+    public BareIdleRun? Bare { get; set; }
+
     public void Note(string note) => notes.Add(note);
 
     public static string Line(LiveRun r) =>
@@ -126,7 +129,9 @@ public sealed class LiveReport(BenchmarkOptions options, string commandLine)
             Invariant($"{idle.Requested:N0} distinct users signed in by dev login through node B, then each opened one connection to node A ({options.ConnectConcurrency} being opened at once),"),
             "spread over 127.0.0.1–127.0.0.4 (node A listens on all four: more source ports). Memory is sampled after a 10 s settle, before and after they open:",
             "`VmRSS` from /proc, and the GC heap after a full blocking GC induced through the diagnostics port (as dotnet-gcdump does), read from the GC's heap statistics event.",
-            "Each connection also holds a stream subscription of its user on node A (a feed per user, taken with the first connection).");
+            "Each connection also holds its user's feed on node A (taken with the user's first connection).",
+            Invariant($"Baseline in the same run, after node A's connections closed: a bare SignalR server (this benchmark's own executable as a child process, `{BareHub.Command}`: `AddSignalR()`, one empty hub at `{BareHub.HubPath}`, no auth, no other middleware, server GC like the API),"),
+            "warmed up by a sample of connections opened and closed, gets the same number of connections from the same client (WebSockets, no negotiate), and its memory is sampled the same way.");
         md.AppendLine("| measure | value |");
         md.AppendLine("|---|--:|");
         md.AppendLine(Invariant($"| connections open / attempted | {idle.Connected:N0} / {idle.Requested:N0} |"));
@@ -142,6 +147,15 @@ public sealed class LiveReport(BenchmarkOptions options, string commandLine)
         md.AppendLine(Invariant($"| node A GC heap (after a full GC) before → after | {idle.Before.GcHeapBytes / 1e6:N1} → {idle.After.GcHeapBytes / 1e6:N1} MB |"));
         md.AppendLine(Invariant($"| **RSS per connection** | **{idle.ResidentPerConnection / 1024:N1} KB** |"));
         md.AppendLine(Invariant($"| **GC heap per connection** | **{idle.HeapPerConnection / 1024:N1} KB** |"));
+        if (Bare is { } bare)
+        {
+            md.AppendLine(Invariant($"| bare SignalR server (same-run baseline): connections open / failed | {bare.Connected:N0} / {bare.Failed:N0} |"));
+            md.AppendLine(Invariant($"| bare server RSS before → after | {bare.Before.ResidentBytes / 1e6:N1} → {bare.After.ResidentBytes / 1e6:N1} MB |"));
+            md.AppendLine(Invariant($"| bare server GC heap (after a full GC) before → after | {bare.Before.GcHeapBytes / 1e6:N1} → {bare.After.GcHeapBytes / 1e6:N1} MB |"));
+            md.AppendLine(Invariant($"| **bare server RSS / GC heap per connection** | **{bare.ResidentPerConnection / 1024:N1} KB / {bare.HeapPerConnection / 1024:N1} KB** |"));
+            md.AppendLine(Invariant($"| **node A / bare server per connection: RSS, GC heap** | **{Ratio(idle.ResidentPerConnection, bare.ResidentPerConnection)}, {Ratio(idle.HeapPerConnection, bare.HeapPerConnection)}** |"));
+        }
+
         md.AppendLine(Invariant($"| CPU while they idle (10 s: keep-alive pings both ways every 15 s) | {Cpu(idle.IdleCpu)} / other {idle.IdleCpu.Other:0} % |"));
         md.AppendLine(Invariant($"| push latency p50 / p95 / p99 / max, {idle.Push.Receivers} of them at {idle.Push.Rate:N0} alarms/s | {idle.Push.Receipt.P50:0.0} / {idle.Push.Receipt.P95:0.0} / {idle.Push.Receipt.P99:0.0} / {idle.Push.Receipt.Max:0} ms |"));
         md.AppendLine(Invariant($"| alarms sent / raised / received / missing / duplicates | {idle.Push.Sent:N0} / {idle.Push.Raised:N0} / {idle.Push.Received:N0} / {idle.Push.Missing:N0} / {idle.Push.Duplicates:N0} |"));
@@ -165,7 +179,10 @@ public sealed class LiveReport(BenchmarkOptions options, string commandLine)
             var count = idle.Connected >= ConnectionsTarget;
             var memory = idle.ResidentPerConnection <= BytesPerConnectionLimit;
             md.AppendLine(Invariant($"- Idle connections on one API node: target ≥ {ConnectionsTarget:N0}. {(count ? "**Met**" : "**Missed**")}: {idle.Connected:N0} open ({idle.StillConnected:N0} still open at the end)."));
-            md.AppendLine(Invariant($"- Memory per connection (RSS of the API process): target ≤ {BytesPerConnectionLimit / 1024:0} KB. {(memory ? "**Met**" : "**Missed**")}: {idle.ResidentPerConnection / 1024:N1} KB (GC heap {idle.HeapPerConnection / 1024:N1} KB)."));
+            md.AppendLine(Invariant($"- Memory per connection (RSS of the API process): target ≤ {BytesPerConnectionLimit / 1024:0} KB. {(memory ? "**Met**" : "**Missed**")}: {idle.ResidentPerConnection / 1024:N1} KB (GC heap {idle.HeapPerConnection / 1024:N1} KB)")
+                + (Bare is { } bare
+                    ? Invariant($"; a bare SignalR server in the same run: {bare.ResidentPerConnection / 1024:N1} KB (GC heap {bare.HeapPerConnection / 1024:N1} KB), ratio {Ratio(idle.ResidentPerConnection, bare.ResidentPerConnection)} ({Ratio(idle.HeapPerConnection, bare.HeapPerConnection)}).")
+                    : "."));
             md.AppendLine(Invariant($"- Push latency while they are connected: p99 {idle.Push.Receipt.P99:0.0} ms at {idle.Push.Rate:N0} alarms/s ({(idle.Push.Receipt.P99 <= ReceiptP99Limit ? "within" : "beyond")} the {ReceiptP99Limit:0} ms of the first target)."));
         }
 

@@ -47,3 +47,11 @@ public sealed record IdleRun(
 
     public double HeapPerConnection => Connected == 0 ? double.NaN : (After.GcHeapBytes - Before.GcHeapBytes) / (double)Connected;
 }
+
+/// <summary>The same number of idle connections on the bare SignalR server (<see cref="BareHub"/>): the framework's own cost.</summary>
+public sealed record BareIdleRun(int Connected, int Failed, MemorySample Before, MemorySample After)
+{
+    public double ResidentPerConnection => Connected == 0 ? double.NaN : (After.ResidentBytes - Before.ResidentBytes) / (double)Connected;
+
+    public double HeapPerConnection => Connected == 0 ? double.NaN : (After.GcHeapBytes - Before.GcHeapBytes) / (double)Connected;
+}

@@ -1,3 +1,5 @@
 using Partner.Benchmarks;
 
-return await BenchmarkRunner.RunAsync(args);
+return args is [BareHub.Command, ..]
+    ? await BareHub.ServeAsync(args, LivePush.Loopback)
+    : await BenchmarkRunner.RunAsync(args);

@@ -1,8 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Partner.Alarms;
 using Partner.Streams;
 using Partner.Tests.Alarms;
@@ -40,6 +43,28 @@ public sealed class HubPushes(PartnerApiFactory factory) : IClassFixture<Partner
         {
             Assert.Equal(2, (await connection.NextAlarmAsync()).GetProperty("seq").GetInt64());
         }
+    }
+
+    [Fact]
+    public async Task AUsersRemainingConnectionStillGetsAlarmsAfterAnotherCloses()
+    {
+        var alice = await factory.SignInAsync();
+        var inbox = factory.Grains().GetGrain<IAlarmInboxGrain>(alice.UserId);
+        await using var phone = await LiveClient.ConnectAsync(factory, alice.AccessToken);
+        await using var laptop = await LiveClient.ConnectAsync(factory, alice.AccessToken);
+        await inbox.RaiseAsync(1);
+        Assert.Equal(1, (await laptop.NextAlarmAsync()).GetProperty("seq").GetInt64());
+        Assert.Equal(1, (await phone.NextAlarmAsync()).GetProperty("seq").GetInt64());
+
+        await laptop.DisposeAsync();
+        await inbox.RaiseAsync(1);
+        Assert.Equal(2, (await phone.NextAlarmAsync()).GetProperty("seq").GetInt64());
+        await using var tablet = await LiveClient.ConnectAsync(factory, alice.AccessToken, lastSeq: 2);
+        await inbox.RaiseAsync(1);
+
+        // Each connection gets the new alarm once, and the tablet nothing it already held.
+        Assert.Equal(3, (await phone.NextAlarmAsync()).GetProperty("seq").GetInt64());
+        Assert.Equal(3, (await tablet.NextAlarmAsync()).GetProperty("seq").GetInt64());
     }
 
     [Fact]
@@ -155,6 +180,30 @@ public sealed class HubPushes(PartnerApiFactory factory) : IClassFixture<Partner
     }
 
     [Fact]
+    public async Task AConnectionThatOnlyGotAlarmsWatchesARoomLaterAndAgainAfterLeavingIt()
+    {
+        var owner = await factory.SignInAsync();
+        var bob = await factory.SignInAsync();
+        var carol = await factory.SignInAsync();
+        var room = (await owner.CreateRoomAsync(RoomRequests.Body(capacity: 4))).Id();
+        await using var watcher = await LiveClient.ConnectAsync(factory, owner.AccessToken);
+        await bob.Http.PutAsync($"/api/rooms/{room}/participants/me", null);
+        Assert.Equal("ROOM_JOINED", (await watcher.NextAlarmAsync()).GetProperty("type").GetString());
+
+        var now = await watcher.Connection.InvokeAsync<JsonElement>("SubscribeRoom", room);
+        await carol.Http.PutAsync($"/api/rooms/{room}/participants/me", null);
+        var joined = await watcher.NextRoomAsync(now.GetProperty("version").GetInt64());
+        await watcher.Connection.InvokeAsync("UnsubscribeRoom", room);
+        var again = await watcher.Connection.InvokeAsync<JsonElement>("SubscribeRoom", room);
+        await bob.Http.DeleteAsync($"/api/rooms/{room}/participants/me");
+        var left = await watcher.NextRoomAsync(again.GetProperty("version").GetInt64());
+
+        Assert.Equal(2, now.GetProperty("participantCount").GetInt32());
+        Assert.Equal(3, joined.GetProperty("participantCount").GetInt32());
+        Assert.Equal(2, left.GetProperty("participantCount").GetInt32());
+    }
+
+    [Fact]
     public async Task ResumeReturnsExactlyTheAlarmsRaisedWhileDisconnected()
     {
         var alice = await factory.SignInAsync();
@@ -218,8 +267,22 @@ public sealed class HubPushes(PartnerApiFactory factory) : IClassFixture<Partner
         forged.DefaultRequestHeaders.Authorization = new("Bearer", Security.TokenForgeries.Signed(Guid.NewGuid(), key: "another-key-that-is-long-enough-to-sign-tokens"));
 
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        // Negotiate is a short request: it keeps the problem body that the transport's long one goes without.
+        Assert.Equal("application/problem+json", anonymous.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.Unauthorized, (await forged.PostAsync("/hubs/partner/negotiate?negotiateVersion=1", null)).StatusCode);
         await Assert.ThrowsAnyAsync<Exception>(() => LiveClient.ConnectAsync(factory, "not-a-token"));
+    }
+
+    [Fact]
+    public void TheHubsEndpointsOptOutOfTheValidationFilters()
+    {
+        var hubs = factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(endpoint => endpoint.RoutePattern.RawText?.StartsWith("/hubs/partner", StringComparison.Ordinal) == true)
+            .ToList();
+
+        // Validation would wrap each connection's request in filter frames held for the connection's life.
+        Assert.Equal(2, hubs.Count);
+        Assert.All(hubs, endpoint => Assert.NotNull(endpoint.Metadata.GetMetadata<IDisableValidationMetadata>()));
     }
 
     /// <summary>A new user whose pushes travel on the same users' stream as <paramref name="userId"/>'s.</summary>
