@@ -17,47 +17,69 @@ namespace Partner.Tests.Production;
 /// Redis form one cluster; a stand-alone silo joins it too.
 /// </summary>
 [Collection(ProductionFaultsCollection.Name)]
-public sealed class CoHostedNodes(ProductionServers servers) : IAsyncLifetime
+public sealed class CoHostedNodes(CoHostedNodes.Deployment deployment) : IClassFixture<CoHostedNodes.Deployment>
 {
     private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(45);
-    private static readonly Dictionary<string, string?> Settings = new() { ["Auth__DevLogin"] = "true" };
-    private ProductionCluster cluster = null!;
-    private CoHostedProcess a = null!;
-    private CoHostedProcess b = null!;
 
-    public async Task InitializeAsync()
+    private ProductionCluster Cluster => deployment.Cluster;
+
+    private CoHostedProcess A => deployment.A;
+
+    private CoHostedProcess B => deployment.B;
+
+    /// <summary>The two co-hosted nodes, started once for the class; a test that kills one puts its restarted self in its place.</summary>
+    public sealed class Deployment(ProductionServers servers) : IAsyncLifetime
     {
-        cluster = new ProductionCluster(servers.Database, servers.Redis);
-        var nodes = await Task.WhenAll(cluster.StartCoHostedAsync(Settings), cluster.StartCoHostedAsync(Settings));
-        (a, b) = (nodes[0], nodes[1]);
-        await Task.WhenAll(a.Api.WaitUntilAsync("/health/ready", HttpStatusCode.OK, Recovery, body => body.Contains("2 active silo(s)", StringComparison.Ordinal)),
-            b.Api.WaitUntilAsync("/health/ready", HttpStatusCode.OK, Recovery, body => body.Contains("2 active silo(s)", StringComparison.Ordinal)));
-    }
+        private static readonly Dictionary<string, string?> Settings = new() { ["Auth__DevLogin"] = "true" };
 
-    public async Task DisposeAsync() => await cluster.DisposeAsync();
+        public ProductionCluster Cluster { get; private set; } = null!;
+
+        public CoHostedProcess A { get; private set; } = null!;
+
+        public CoHostedProcess B { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            Cluster = new ProductionCluster(servers.Database, servers.Redis);
+            var nodes = await Task.WhenAll(Cluster.StartCoHostedAsync(Settings), Cluster.StartCoHostedAsync(Settings));
+            (A, B) = (nodes[0], nodes[1]);
+            await Task.WhenAll(A.Api.WaitUntilAsync("/health/ready", HttpStatusCode.OK, Recovery, body => body.Contains("2 active silo(s)", StringComparison.Ordinal)),
+                B.Api.WaitUntilAsync("/health/ready", HttpStatusCode.OK, Recovery, body => body.Contains("2 active silo(s)", StringComparison.Ordinal)));
+        }
+
+        /// <summary>Kills <paramref name="node"/> (no drain) and starts it again on the same HTTP, silo and gateway ports.</summary>
+        public async Task<CoHostedProcess> KillAndRestartAsync(CoHostedProcess node)
+        {
+            node.Process.Kill();
+            var restarted = await Cluster.StartCoHostedAsync(Settings, node.Api.Http.BaseAddress!.Port, node.Silo.SiloPort, node.Silo.GatewayPort);
+            (A, B) = node == A ? (restarted, B) : (A, restarted);
+            return restarted;
+        }
+
+        public async Task DisposeAsync() => await Cluster.DisposeAsync();
+    }
 
     [Fact]
     public async Task ARoomJoinedAcrossNodesReachesItsOwnerLiveAndOutlivesTheNodeHostingIt()
     {
-        var alice = await SignInAsync(a.Api);
-        var bob = await SignInAsync(b.Api);
-        var room = await CreateRoomAsync(a.Api, alice);
-        await using var live = await AlarmClient.ConnectAsync(a.Api, alice.Token);
+        var alice = await SignInAsync(A.Api);
+        var bob = await SignInAsync(B.Api);
+        var room = await CreateRoomAsync(A.Api, alice);
+        await using var live = await AlarmClient.ConnectAsync(A.Api, alice.Token);
 
-        var joined = await SendAsync(b.Api, HttpMethod.Put, $"/api/rooms/{room}/participants/me", bob.Token);
+        var joined = await SendAsync(B.Api, HttpMethod.Put, $"/api/rooms/{room}/participants/me", bob.Token);
 
         Assert.Equal(HttpStatusCode.Created, joined.StatusCode);
         var alarm = await live.NextAsync();
         Assert.Equal("ROOM_JOINED", alarm.GetProperty("type").GetString());
         Assert.Equal(room, alarm.GetProperty("roomId").GetGuid());
-        Assert.Equal(2, await ParticipantsOnceReadAsync(a.Api, room, bob.Token));
-        Assert.Equal(2, await ParticipantsOnceReadAsync(b.Api, room, bob.Token));
+        Assert.Equal(2, await ParticipantsOnceReadAsync(A.Api, room, bob.Token));
+        Assert.Equal(2, await ParticipantsOnceReadAsync(B.Api, room, bob.Token));
 
         // The room's grain dies with its host, un-drained; the restarted node can only read the join back from MariaDB.
-        var (host, _) = await RoomHosts.BusiestSiloAsync(cluster, [a.Silo, b.Silo], [room]);
-        var (hosting, other) = host == a.Silo ? (a, b) : (b, a);
-        hosting.Process.Kill();
-        var restarted = await cluster.StartCoHostedAsync(Settings, hosting.Api.Http.BaseAddress!.Port, hosting.Silo.SiloPort, hosting.Silo.GatewayPort);
+        var (host, _) = await RoomHosts.BusiestSiloAsync(Cluster, [A.Silo, B.Silo], [room]);
+        var (hosting, other) = host == A.Silo ? (A, B) : (B, A);
+        var restarted = await deployment.KillAndRestartAsync(hosting);
 
         Assert.Equal(2, await ParticipantsOnceReadAsync(restarted.Api, room, bob.Token));
         Assert.Equal(2, await ParticipantsOnceReadAsync(other.Api, room, bob.Token));
@@ -66,15 +88,25 @@ public sealed class CoHostedNodes(ProductionServers servers) : IAsyncLifetime
     [Fact]
     public async Task AStandAloneSiloJoinsTheCoHostedNodesAndServesTheirRooms()
     {
-        var silo = await cluster.StartSiloAsync();
-        await a.Api.WaitUntilAsync("/health/ready", HttpStatusCode.OK, Recovery, body => body.Contains("3 active silo(s)", StringComparison.Ordinal));
-        var alice = await SignInAsync(a.Api);
-        var bob = await SignInAsync(b.Api);
+        var silo = await Cluster.StartSiloAsync();
+        try
+        {
+            await Task.WhenAll(A.Api.WaitUntilAsync("/health/ready", HttpStatusCode.OK, Recovery, body => body.Contains("3 active silo(s)", StringComparison.Ordinal)),
+                B.Api.WaitUntilAsync("/health/ready", HttpStatusCode.OK, Recovery, body => body.Contains("3 active silo(s)", StringComparison.Ordinal)));
+            var alice = await SignInAsync(A.Api);
+            var bob = await SignInAsync(B.Api);
+            var room = await RoomPlacedOnAsync(silo, alice);
 
-        var room = await RoomPlacedOnAsync(silo, alice);
+            var joined = await SendAsync(B.Api, HttpMethod.Put, $"/api/rooms/{room}/participants/me", bob.Token);
 
-        Assert.Equal(HttpStatusCode.Created, (await SendAsync(b.Api, HttpMethod.Put, $"/api/rooms/{room}/participants/me", bob.Token)).StatusCode);
-        Assert.Equal(2, await ParticipantsOnceReadAsync(a.Api, room, alice.Token));
+            Assert.Equal(HttpStatusCode.Created, joined.StatusCode);
+            Assert.Equal(2, await ParticipantsOnceReadAsync(A.Api, room, alice.Token));
+        }
+        finally
+        {
+            // The class's deployment goes on without it: SIGTERM, so that it leaves the cluster cleanly.
+            await silo.Process.StopAsync(Recovery);
+        }
     }
 
     /// <summary>
@@ -83,13 +115,13 @@ public sealed class CoHostedNodes(ProductionServers servers) : IAsyncLifetime
     /// </summary>
     private async Task<Guid> RoomPlacedOnAsync(SiloProcess silo, SignedIn owner)
     {
-        using var client = await cluster.ConnectClientAsync();
+        using var client = await Cluster.ConnectClientAsync();
         var grains = client.Services.GetRequiredService<IGrainFactory>();
         var management = grains.GetGrain<IManagementGrain>(0);
         var deadline = DateTime.UtcNow + Recovery;
         while (DateTime.UtcNow < deadline)
         {
-            var rooms = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => CreateRoomAsync(a.Api, owner)));
+            var rooms = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => CreateRoomAsync(A.Api, owner)));
             foreach (var room in rooms)
             {
                 if (silo.Hosts((await management.GetActivationAddress(grains.GetGrain<Partner.Rooms.IRoomGrain>(room)))?.ToString()))
@@ -145,13 +177,28 @@ public sealed class CoHostedNodes(ProductionServers servers) : IAsyncLifetime
         return new SignedIn(json.RootElement.GetProperty("accessToken").GetString()!);
     }
 
+    /// <summary>Opens a room, sending it again with its <c>Idempotency-Key</c> while the cluster answers 503 (as it may while a silo joins or leaves).</summary>
     private static async Task<Guid> CreateRoomAsync(ApiProcess node, SignedIn owner)
     {
-        var response = await SendAsync(node, HttpMethod.Post, "/api/rooms", owner.Token, RoomRequests.Body());
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
-        using var json = JsonDocument.Parse(body);
-        return json.RootElement.GetProperty("roomId").GetGuid();
+        var key = Guid.NewGuid().ToString("N");
+        var deadline = DateTime.UtcNow + Recovery;
+        while (true)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/rooms") { Content = JsonContent.Create(RoomRequests.Body()) };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", owner.Token);
+            request.Headers.Add("Idempotency-Key", key);
+            using var response = await node.Http.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+                continue;
+            }
+
+            Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, body);
+            using var json = JsonDocument.Parse(body);
+            return json.RootElement.GetProperty("roomId").GetGuid();
+        }
     }
 
     private static Task<HttpResponseMessage> SendAsync(ApiProcess node, HttpMethod method, string path, string token, object? body = null)
