@@ -2,13 +2,24 @@ using Microsoft.Extensions.Options;
 
 namespace Partner.Api.Hosting;
 
-/// <summary>How long an API node keeps trying to reach the silos at start (<c>Partner:Cluster</c>).</summary>
+/// <summary>How an API node takes part in the production cluster (<c>Partner:Cluster</c>).</summary>
 public sealed class ClusterConnectionOptions
 {
     public const string Section = "Partner:Cluster";
 
+    /// <summary>
+    /// Production: run a full silo in this process (the production providers, joined to the same cluster as stand-alone
+    /// silos) instead of an Orleans client; grain calls then start in-process. Off: an Orleans client of the silos.
+    /// </summary>
+    public bool CoHosted { get; set; }
+
+    /// <summary>Reads <see cref="CoHosted"/> while the host is being built.</summary>
+    public static bool IsCoHosted(IConfiguration configuration) => configuration.GetValue<bool>($"{Section}:{nameof(CoHosted)}");
+
+    /// <summary>How long an Orleans client retries its first connection (not co-hosted).</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>The pause between those tries.</summary>
     public TimeSpan ConnectRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 }
 

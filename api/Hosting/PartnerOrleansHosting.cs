@@ -8,7 +8,8 @@ public static class PartnerOrleansHosting
 {
     /// <summary>
     /// Embedded (default): co-hosts a silo in this process. Production: joins the silos' cluster
-    /// as an Orleans client, with the providers of the <c>Orleans</c> section.
+    /// as an Orleans client, with the providers of the <c>Orleans</c> section; or, with
+    /// <c>Partner:Cluster:CoHosted</c>, runs a production silo of that cluster in this process.
     /// </summary>
     public static IHostApplicationBuilder AddPartnerOrleans(this IHostApplicationBuilder builder)
     {
@@ -17,6 +18,12 @@ public static class PartnerOrleansHosting
         if (mode == PartnerMode.Embedded)
         {
             return builder.AddPartnerSilo();
+        }
+
+        if (ClusterConnectionOptions.IsCoHosted(builder.Configuration))
+        {
+            // Orleans' shape for a web front: requests call grains from inside a silo, without a gateway hop.
+            return builder.AddPartnerSilo(silo => silo.AddOutgoingGrainCallFilter<RejectedCallRetry>());
         }
 
         OrleansProviderDefaults.AddBeneath(builder.Configuration, OrleansProviderDefaults.ForClient());

@@ -16,6 +16,7 @@ namespace Partner.Api.Hosting;
 /// methods marked <see cref="SafeToRepeatAttribute"/>.</item>
 /// </list>
 /// Not a timeout (may have run), nor load shedding (<see cref="GatewayTooBusyException"/>, which asks clients to back off).
+/// Only calls the API makes: on an Orleans client every call; in a co-hosted silo not the grains' calls to each other.
 /// </summary>
 internal sealed partial class RejectedCallRetry(ILogger<RejectedCallRetry> logger, TimeProvider clock) : IOutgoingGrainCallFilter
 {
@@ -24,6 +25,13 @@ internal sealed partial class RejectedCallRetry(ILogger<RejectedCallRetry> logge
 
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
+        if (!FromOutsideGrains(context))
+        {
+            // In a co-hosted silo the filter also sees the grains' own calls: those keep a silo's behaviour.
+            await context.Invoke();
+            return;
+        }
+
         for (var attempt = 0; ; attempt++)
         {
             try
@@ -40,6 +48,9 @@ internal sealed partial class RejectedCallRetry(ILogger<RejectedCallRetry> logge
             await Task.Delay(Delays[attempt], clock);
         }
     }
+
+    private static bool FromOutsideGrains(IOutgoingGrainCallContext context) =>
+        context.SourceId is not { } source || GrainTypePrefix.IsClient(source);
 
     private static bool SafeToSendAgain(IOutgoingGrainCallContext context, Exception failure) => failure switch
     {

@@ -26,12 +26,18 @@ public static class PartnerSiloHosting
     /// Hosts a Partner silo. The providers come from the <c>Orleans</c> configuration section,
     /// beneath which the defaults of the mode (<c>Partner:Mode</c>) are laid.
     /// </summary>
-    public static IHostApplicationBuilder AddPartnerSilo(this IHostApplicationBuilder builder)
+    /// <param name="builder">The host.</param>
+    /// <param name="configure">What the host adds to its silo (the API's co-hosted silo: its outgoing call filter).</param>
+    public static IHostApplicationBuilder AddPartnerSilo(this IHostApplicationBuilder builder, Action<ISiloBuilder>? configure = null)
     {
         AddDefaultsBeneath(builder.Configuration, PartnerModes.Read(builder.Configuration));
         PooledConnections.SkipResetOnTop(builder.Configuration);
         builder.Services.AddPartnerSiloServices(builder.Configuration);
-        builder.UseOrleans(silo => silo.UsePartnerSilo(builder.Configuration));
+        builder.UseOrleans(silo =>
+        {
+            silo.UsePartnerSilo(builder.Configuration);
+            configure?.Invoke(silo);
+        });
         return builder;
     }
 

@@ -43,7 +43,7 @@ public sealed record BenchmarkOptions
           --connect-concurrency 64  live: connections being opened at once
           --idle-alarm-rate 200     live: alarms per second raised to a sample of the idle connections' users
           --idle-sample 200         live: users of that sample
-          --shapes 1+1,2+2          scale: silos+API nodes of each deployment measured, in order
+          --shapes 1+1,2+2          scale: silos+API nodes of each deployment measured, in order; Nco: N API nodes hosting a silo each (e.g. 1+1,2+2,2co)
           --scale-workers 64        scale: closed-loop workers (wrk connections) of the joins, reads and ticket PUTs, split over the API nodes
           --storm-users 400         scale: users of the join/leave storm, each a closed-loop worker
           --storm-rooms 100         scale: rooms the storm's users join and leave (also the rooms of the detail reads)

@@ -45,13 +45,14 @@ public sealed class PartnerJoins(IReadOnlyList<PartnerClient> nodes, BenchmarkOp
         var signedIn = new BenchUser[options.Users];
         var startedAt = DateTime.UtcNow;
         await Parallel.ForAsync(0, options.Users, Parallelism(cancellationToken), async (i, ct) =>
-            signedIn[i] = await nodes[0].SignInAsync($"bench{i:D5}", ct));
+            signedIn[i] = await nodes[i % nodes.Count].SignInAsync($"bench{i:D5}", ct));
         users = signedIn;
         signedInAt = startedAt;
     }
 
     /// <summary>
-    /// Opens rooms spread over two categories and two weeks of dates. Each room gets a fresh owner
+    /// Opens rooms spread over two categories, two weeks of dates and the API nodes (in turn, as a load balancer would:
+    /// a co-hosted node places the grains a request activates on its own silo). Each room gets a fresh owner
     /// (signed in first, so no owner's alarm inbox grows across runs), or with <c>--owners joiners</c>
     /// the joining users own them in turn.
     /// </summary>
@@ -68,7 +69,7 @@ public sealed class PartnerJoins(IReadOnlyList<PartnerClient> nodes, BenchmarkOp
             var n = first + i;
             var category = n % 2 == 0 ? "MEAL" : "STUDY";
             var owner = options.FreshOwners ? owners[i] : owners[n % owners.Length];
-            rooms[i] = await nodes[0].CreateRoomAsync(owner, category, today.AddDays(n / 2 % 14), options.Capacity, ct);
+            rooms[i] = await nodes[n % nodes.Count].CreateRoomAsync(owner, category, today.AddDays(n / 2 % 14), options.Capacity, ct);
         });
         CreateRates.Add(count / clock.Elapsed.TotalSeconds);
         return rooms;
@@ -81,7 +82,7 @@ public sealed class PartnerJoins(IReadOnlyList<PartnerClient> nodes, BenchmarkOp
         roomsCreated += count;
         // One day's directory takes its creations one at a time: more at once would only queue there.
         await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (i, ct) =>
-            await nodes[0].CreateRoomAsync(users[(first + i) % users.Length], "MEAL", date, options.Capacity, ct));
+            await nodes[(first + i) % nodes.Count].CreateRoomAsync(users[(first + i) % users.Length], "MEAL", date, options.Capacity, ct));
     }
 
     /// <summary>Opens <paramref name="slots"/> rooms and enough spares to replace the ones that fill up during the run.</summary>
@@ -129,7 +130,7 @@ public sealed class PartnerJoins(IReadOnlyList<PartnerClient> nodes, BenchmarkOp
         ownersSignedIn += count;
         var owners = new BenchUser[count];
         await Parallel.ForAsync(0, count, Parallelism(cancellationToken), async (i, ct) =>
-            owners[i] = await nodes[0].SignInAsync($"owner{first + i:D6}", ct));
+            owners[i] = await nodes[(first + i) % nodes.Count].SignInAsync($"owner{first + i:D6}", ct));
         return owners;
     }
 

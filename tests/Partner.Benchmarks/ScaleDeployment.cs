@@ -6,8 +6,9 @@ using Partner.Tests.Infrastructure;
 namespace Partner.Benchmarks;
 
 /// <summary>
-/// One shape of the deployment on its own fresh MariaDB and Redis: silo and API processes in production mode, a client per
-/// API node, and a CPU sampler naming every process (<c>silo 1</c>…, <c>api 1</c>…, <c>mariadb</c>, <c>redis</c>, <c>bench</c>).
+/// One shape of the deployment on its own fresh MariaDB and Redis: silo and API processes in production mode (or API processes
+/// hosting a silo each), a client per API node, and a CPU sampler naming every process (<c>silo 1</c>…, <c>api 1</c>…, or
+/// <c>node 1</c>… when co-hosted, <c>mariadb</c>, <c>redis</c>, <c>bench</c>).
 /// Disposing stops the processes before the servers.
 /// </summary>
 public sealed class ScaleDeployment : IAsyncDisposable
@@ -41,12 +42,16 @@ public sealed class ScaleDeployment : IAsyncDisposable
 
     public DatabaseCounters Counters => new(Database.RootConnectionString);
 
-    public IEnumerable<(string Name, PartnerProcess Process)> Processes =>
-        Silos.Select((s, i) => (SiloName(i), s.Process)).Concat(Apis.Select((a, i) => (ApiName(i), a.Process)));
+    /// <summary>Every process by name; a co-hosted shape's processes are API nodes and silos at once, named <c>node 1</c>….</summary>
+    public IEnumerable<(string Name, PartnerProcess Process)> Processes => Shape.CoHosted
+        ? Apis.Select((a, i) => (NodeName(i), a.Process))
+        : Silos.Select((s, i) => (SiloName(i), s.Process)).Concat(Apis.Select((a, i) => (ApiName(i), a.Process)));
 
     public static string SiloName(int i) => "silo " + (i + 1).ToString(CultureInfo.InvariantCulture);
 
     public static string ApiName(int i) => "api " + (i + 1).ToString(CultureInfo.InvariantCulture);
+
+    public static string NodeName(int i) => "node " + (i + 1).ToString(CultureInfo.InvariantCulture);
 
     public static async Task<ScaleDeployment> StartAsync(
         ScaleShape shape, int flushLogAtTrxCommit, IReadOnlyDictionary<string, string?> apiSettings, CancellationToken stop)
@@ -72,7 +77,7 @@ public sealed class ScaleDeployment : IAsyncDisposable
             await BenchmarkRunner.SetDurabilityAsync(database, flushLogAtTrxCommit, stop);
             await deployment.StartProcessesAsync(apiSettings, stop);
             Console.WriteLine($"{shape.Name}: MariaDB on {database.Port}, Redis on {redis.Port}, silos (pids {string.Join(", ", deployment.Silos.Select(s => s.Process.Pid))}), "
-                + $"API nodes ({string.Join(", ", deployment.Apis.Select(a => $"pid {a.Process.Pid} {a.Http.BaseAddress}"))}) ready ({clock.Elapsed.TotalSeconds:0.0} s)");
+                + $"API nodes{(shape.CoHosted ? " hosting a silo each" : string.Empty)} ({string.Join(", ", deployment.Apis.Select(a => $"pid {a.Process.Pid} {a.Http.BaseAddress}"))}) ready ({clock.Elapsed.TotalSeconds:0.0} s)");
             return deployment;
         }
         catch
@@ -97,7 +102,11 @@ public sealed class ScaleDeployment : IAsyncDisposable
 
     private async Task StartProcessesAsync(IReadOnlyDictionary<string, string?> apiSettings, CancellationToken stop)
     {
-        Silos.AddRange(await Task.WhenAll(Enumerable.Range(0, Shape.Silos).Select(_ => Cluster.StartSiloAsync(settings: LivePush.ProductionTimeouts))).WaitAsync(stop));
+        if (!Shape.CoHosted)
+        {
+            Silos.AddRange(await Task.WhenAll(Enumerable.Range(0, Shape.Silos).Select(_ => Cluster.StartSiloAsync(settings: LivePush.ProductionTimeouts))).WaitAsync(stop));
+        }
+
         var settings = new Dictionary<string, string?>(apiSettings)
         {
             // Users sign in once per shape; on a busy machine filling a day with 10,000 rooms outlasts the default 15 minutes of a token.
@@ -108,7 +117,16 @@ public sealed class ScaleDeployment : IAsyncDisposable
             settings[key] = value;
         }
 
-        Apis.AddRange(await Task.WhenAll(Enumerable.Range(0, Shape.Apis).Select(_ => Cluster.StartApiAsync(settings))).WaitAsync(stop));
+        if (Shape.CoHosted)
+        {
+            var nodes = await Task.WhenAll(Enumerable.Range(0, Shape.Apis).Select(_ => Cluster.StartCoHostedAsync(settings))).WaitAsync(stop);
+            Apis.AddRange(nodes.Select(node => node.Api));
+        }
+        else
+        {
+            Apis.AddRange(await Task.WhenAll(Enumerable.Range(0, Shape.Apis).Select(_ => Cluster.StartApiAsync(settings))).WaitAsync(stop));
+        }
+
         var silos = Shape.Silos.ToString(CultureInfo.InvariantCulture) + " active silo(s)";
         await Task.WhenAll(Apis.Select(api => api.WaitUntilAsync("/health/ready", HttpStatusCode.OK, Ready, body => body.Contains(silos, StringComparison.Ordinal)))).WaitAsync(stop);
         Nodes.AddRange(Apis.Select(api => new PartnerClient(api.Http.BaseAddress!)));

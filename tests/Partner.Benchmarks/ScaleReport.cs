@@ -8,6 +8,9 @@ public sealed class ScaleReport(BenchmarkOptions options, string commandLine)
 {
     public const string Heading = "## Scale-out: 2 silos + 2 API nodes beside 1 + 1";
 
+    /// <summary>How <see cref="ScaleDeployment"/> names a co-hosted shape's processes (API node and silo in one).</summary>
+    private const string CoHostedPrefix = "node ";
+
     private readonly List<(ScaleShape Shape, Measurement Measurement)> runs = [];
     private readonly List<string> notes = [];
 
@@ -42,9 +45,10 @@ public sealed class ScaleReport(BenchmarkOptions options, string commandLine)
         md.AppendLine(Heading).AppendLine();
         Paragraph(md,
             Invariant($"Command: `{commandLine}`; started {StartedAt:yyyy-MM-dd HH:mm zzz}, took {Took.TotalMinutes:0.0} min."),
-            Invariant($"Load average (`/proc/loadavg`) at the start: {LoadAtStart}; at the end: {LoadAtEnd}. {Environment.ProcessorCount} cores shared by every process of both shapes."));
+            Invariant($"Load average (`/proc/loadavg`) at the start: {LoadAtStart}; at the end: {LoadAtEnd}. {Environment.ProcessorCount} cores shared by every process of every shape."));
         Paragraph(md,
-            "Each shape runs on its own fresh MariaDB and Redis: silo and API processes in production mode (Release build), Orleans' own probe and call timeouts.",
+            "Each shape runs on its own fresh MariaDB and Redis: silo and API processes in production mode (Release build), Orleans' own probe and call timeouts;",
+            "`Nco` is N API processes each hosting a production silo (`Partner:Cluster:CoHosted`), no separate silo process.",
             "Every load is spread round-robin over the API nodes by connection: worker (or wrk connection) i goes to node i mod n; reads are driven by one wrk process per node at once, counts summed,",
             "their latencies pooled from each process's percentile grid (exact for one node; within 0.05 percentile above p95, 0.5 below, for two).",
             Invariant($"Closed loop, {options.Duration.TotalSeconds:0} s per measure after a {options.Warmup.TotalSeconds:0} s warm-up of the same load; K = {options.ScaleWorkers} workers (wrk connections) but for the storm, where each user is one."),
@@ -53,23 +57,24 @@ public sealed class ScaleReport(BenchmarkOptions options, string commandLine)
             Invariant($"room detail reads (`GET /api/rooms/{{id}}`, the storm's {options.StormRooms} rooms in turn); list reads (`GET /api/rooms?category=MEAL&size=20`);"),
             "durable ticket PUTs on MEAL and STUDY at once (half the workers each); then one day's list (`GET /api/rooms?category=MEAL&date=D&size=20`) read when that day holds "
                 + string.Join(", ", options.DayRooms.Select(n => n.ToString("N0", CultureInfo.InvariantCulture))) + " open rooms (a page should cost the same at each).",
-            "On one machine the larger shape shares the same cores: its ratio shows what the extra processes and hops cost (or gain), not what more machines would.");
+            "On one machine every shape shares the same cores: a ratio shows what the extra processes and hops cost (or gain), not what more machines would.");
 
+        var compared = shapes.Skip(1).ToList();
         md.AppendLine("| measure | driver | K | " + string.Join(" | ", shapes.Select(s => $"{s.Name} ops/s | {s.Name} p50 ms | {s.Name} p99 ms"))
-            + (shapes.Count > 1 ? $" | {shapes[^1].Name} / {shapes[0].Name} ops/s | p99 ratio |" : " |"));
-        md.AppendLine("|---|---|--:|" + string.Concat(shapes.Select(_ => "--:|--:|--:|")) + (shapes.Count > 1 ? "--:|--:|" : string.Empty));
+            + string.Concat(compared.Select(s => $" | {s.Name} / {shapes[0].Name} ops/s | p99 ratio")) + " |");
+        md.AppendLine("|---|---|--:|" + string.Concat(shapes.Select(_ => "--:|--:|--:|")) + string.Concat(compared.Select(_ => "--:|--:|")));
         foreach (var workload in runs.Select(r => r.Measurement.Workload).Distinct())
         {
             var row = shapes.Select(s => runs.FirstOrDefault(r => r.Shape == s && r.Measurement.Workload == workload).Measurement).ToList();
             var any = row.First(m => m is not null)!;
             md.Append(Invariant($"| {workload} | {any.Driver} | {any.Load.Workers} | "));
             md.Append(string.Join(" | ", row.Select(m => m is null ? "– | – | –" : Invariant($"{m.Load.Rate:N0} | {m.Load.Latency.P50:0.0} | {m.Load.Latency.P99:0.0}"))));
-            if (shapes.Count > 1)
+            foreach (var other in row.Skip(1))
             {
-                var (first, last) = (row[0], row[^1]);
-                md.Append(first is null || last is null || first.Load.Rate == 0
+                var first = row[0];
+                md.Append(first is null || other is null || first.Load.Rate == 0
                     ? " | – | –"
-                    : Invariant($" | {last.Load.Rate / first.Load.Rate:0.00}× | {last.Load.Latency.P99 / first.Load.Latency.P99:0.00}×"));
+                    : Invariant($" | {other.Load.Rate / first.Load.Rate:0.00}× | {other.Load.Latency.P99 / first.Load.Latency.P99:0.00}×"));
             }
 
             md.AppendLine(" |");
@@ -79,8 +84,10 @@ public sealed class ScaleReport(BenchmarkOptions options, string commandLine)
         md.AppendLine("CPU milliseconds per successful operation, by process (its CPU time over the run divided by the successes; a role's processes summed, each in brackets); "
             + "the load generator is the benchmark process plus wrk. MariaDB: rows written (`Handler_write` + `Handler_update`), stored-procedure calls "
             + "(2 per grain-state read or write) and fsyncs per operation, from its global status around the run.").AppendLine();
-        md.AppendLine("| measure | shape | ops/s | silos | APIs | MariaDB | Redis | load generator | all | rows written/op | CALLs/op | fsyncs/op | machine busy |");
-        md.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        var coHosted = shapes.Any(s => s.CoHosted);
+        md.AppendLine("| measure | shape | ops/s | silos | APIs | " + (coHosted ? "co-hosted nodes (API + silo) | " : string.Empty)
+            + "MariaDB | Redis | load generator | all | rows written/op | CALLs/op | fsyncs/op | machine busy |");
+        md.AppendLine("|---|---|--:|--:|--:|" + (coHosted ? "--:|" : string.Empty) + "--:|--:|--:|--:|--:|--:|--:|--:|");
         var workloads = runs.Select(r => r.Measurement.Workload).Distinct().ToList();
         foreach (var (shape, m) in runs.OrderBy(r => workloads.IndexOf(r.Measurement.Workload)).ThenBy(r => shapes.IndexOf(r.Shape)))
         {
@@ -88,11 +95,17 @@ public sealed class ScaleReport(BenchmarkOptions options, string commandLine)
             string Role(string prefix)
             {
                 var parts = m.Cpu.Processes.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+                if (parts.Count == 0)
+                {
+                    return "–";
+                }
+
                 var total = PerOp(parts.Sum(p => p.Value), rate);
                 return parts.Count > 1 ? $"{total} ({string.Join(" + ", parts.Select(p => PerOp(p.Value, rate)))})" : total;
             }
 
-            md.AppendLine(Invariant($"| {m.Workload} | {shape.Name} | {rate:N0} | {Role("silo ")} | {Role("api ")} | {Role("mariadb")} | {Role("redis")} | ")
+            md.AppendLine(Invariant($"| {m.Workload} | {shape.Name} | {rate:N0} | {Role("silo ")} | {Role("api ")} | ") + (coHosted ? Role(CoHostedPrefix) + " | " : string.Empty)
+                + Invariant($"{Role("mariadb")} | {Role("redis")} | ")
                 + Invariant($"{PerOp(m.Cpu.Processes.GetValueOrDefault("bench") + m.Cpu.Processes.GetValueOrDefault("wrk"), rate)} | {PerOp(m.Cpu.Processes.Values.Sum(), rate)} | ")
                 + Invariant($"{RowsWritten(m):0.00} | {PerSuccess(m, "Com_call_procedure"):0.00} | {PerSuccess(m, "Innodb_data_fsyncs"):0.00} | {m.Cpu.Machine / Environment.ProcessorCount:0} % |"));
         }
@@ -147,12 +160,22 @@ public sealed class ScaleReport(BenchmarkOptions options, string commandLine)
         }
     }
 
-    /// <summary>CPU per operation by role: silos and API nodes summed over their processes; the load generator is this process plus wrk.</summary>
+    /// <summary>CPU per operation by role: silos, API nodes and co-hosted nodes summed over their processes; the load generator is this process plus wrk.</summary>
     private static IEnumerable<(string Role, double Percent)> Roles(CpuUsage cpu)
     {
         double Sum(string prefix) => cpu.Processes.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).Sum(p => p.Value);
-        yield return ("silos", Sum("silo "));
-        yield return ("APIs", Sum("api "));
+        bool Any(string prefix) => cpu.Processes.Keys.Any(name => name.StartsWith(prefix, StringComparison.Ordinal));
+        if (Any("silo "))
+        {
+            yield return ("silos", Sum("silo "));
+            yield return ("APIs", Sum("api "));
+        }
+
+        if (Any(CoHostedPrefix))
+        {
+            yield return ("nodes", Sum(CoHostedPrefix));
+        }
+
         yield return ("MariaDB", Sum("mariadb"));
         yield return ("Redis", Sum("redis"));
         yield return ("loadgen", Sum("bench") + Sum("wrk"));

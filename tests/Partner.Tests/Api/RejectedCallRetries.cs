@@ -9,7 +9,8 @@ namespace Partner.Tests.Api;
 
 /// <summary>
 /// The API's cluster client sends a grain call again only when it surely did not run (rejected, or its own write superseded)
-/// or when running it twice is harmless (a method marked safe to repeat whose silo left).
+/// or when running it twice is harmless (a method marked safe to repeat whose silo left); in a co-hosted silo, only for the
+/// calls the API makes, never the grains' own.
 /// </summary>
 public sealed class RejectedCallRetries
 {
@@ -101,6 +102,27 @@ public sealed class RejectedCallRetries
     }
 
     [Fact]
+    public async Task NeverSendsAgainAGrainsOwnCallInACoHostedSilo()
+    {
+        var call = new ScriptedCall(Response.FromException(Rejection()), Response.FromResult(42)) { SourceId = GrainId.Create("room-day", "MEAL:2026-12-07") };
+
+        await Assert.ThrowsAsync<OrleansMessageRejectionException>(() => Filter().Invoke(call));
+
+        Assert.Equal(1, call.Sends);
+    }
+
+    [Fact]
+    public async Task SendsAgainARejectedCallFromTheApiInACoHostedSilo()
+    {
+        // Calls made in a client's context (a co-hosted silo's hosted client) are the API's.
+        var call = new ScriptedCall(Response.FromException(Rejection()), Response.FromResult(42)) { SourceId = GrainId.Create(GrainTypePrefix.ClientPrefix, "api-node") };
+
+        await Filter().Invoke(call);
+
+        Assert.Equal(2, call.Sends);
+    }
+
+    [Fact]
     public async Task SendsASuccessfulCallOnce()
     {
         var call = new ScriptedCall(Response.FromResult(7), Response.FromResult(8));
@@ -156,7 +178,7 @@ public sealed class RejectedCallRetries
 
         public object Grain => throw new NotSupportedException();
 
-        public GrainId? SourceId => null;
+        public GrainId? SourceId { get; init; }
 
         public GrainId TargetId => Room;
 

@@ -81,6 +81,35 @@ public sealed class ProductionCluster(MariaDbServer database, RedisServer redis)
         return api;
     }
 
+    /// <summary>
+    /// Starts an API process that hosts a production silo of this cluster (<c>Partner:Cluster:CoHosted</c>) on the given or
+    /// free silo and gateway ports, serving HTTP on <paramref name="httpPort"/> or a free port; ready once its silo is active.
+    /// </summary>
+    public async Task<CoHostedProcess> StartCoHostedAsync(
+        IReadOnlyDictionary<string, string?>? settings = null, int? httpPort = null, int? siloPort = null, int? gatewayPort = null)
+    {
+        var ports = (Http: httpPort ?? FreePort.Next(), Silo: siloPort ?? FreePort.Next(), Gateway: gatewayPort ?? FreePort.Next());
+        var environment = CommonEnvironment();
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            environment[key] = value;
+        }
+
+        environment["Partner__Cluster__CoHosted"] = "true";
+        environment["Orleans__Endpoints__SiloPort"] = ports.Silo.ToString(CultureInfo.InvariantCulture);
+        environment["Orleans__Endpoints__GatewayPort"] = ports.Gateway.ToString(CultureInfo.InvariantCulture);
+        environment["Orleans__Endpoints__AdvertisedIPAddress"] = "127.0.0.1";
+        environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{ports.Http.ToString(CultureInfo.InvariantCulture)}";
+        var process = PartnerProcess.Start("api", environment, $"cohosted-{ports.Http}");
+        processes.Add(process);
+        var node = new CoHostedProcess(
+            new ApiProcess(process, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports.Http}"), Timeout = TimeSpan.FromSeconds(15) }),
+            new SiloProcess(process, ports.Silo, ports.Gateway));
+        await process.WaitForOutputAsync("is active in production mode", StartTimeout);
+        await node.Api.WaitUntilAsync("/health/live", HttpStatusCode.OK, StartTimeout);
+        return node;
+    }
+
     /// <summary>An Orleans client in the test process, joined to the cluster through Redis like the API (with its memory streams).</summary>
     public async Task<IHost> ConnectClientAsync()
     {
@@ -115,6 +144,12 @@ public sealed record SiloProcess(PartnerProcess Process, int SiloPort, int Gatew
     /// <summary>True when an Orleans silo address (e.g. "S127.0.0.1:11111:12345") is this silo's.</summary>
     public bool Hosts(string? siloAddress) =>
         siloAddress is not null && siloAddress.Contains($":{SiloPort.ToString(CultureInfo.InvariantCulture)}:", StringComparison.Ordinal);
+}
+
+/// <summary>One API process hosting a silo: the same process seen as an API node and as a silo.</summary>
+public sealed record CoHostedProcess(ApiProcess Api, SiloProcess Silo)
+{
+    public PartnerProcess Process => Api.Process;
 }
 
 public sealed record ApiProcess(PartnerProcess Process, HttpClient Http)
