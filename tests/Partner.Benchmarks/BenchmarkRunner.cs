@@ -465,36 +465,32 @@ public static class BenchmarkRunner
         random.AddQueueRun(new QueueRow(QueueRuns.BareMatcher, QueueSetup.None, "–", bare, stream!));
 
         // The queue as shipped, then two profiling variants: nothing stored, and no carrying forward of old segments' tickets.
-        // What wait transparency costs is measured in pairs on the variant that stores nothing: the same queue without it runs
-        // beside that one in this process and their runs alternate, so that JIT tiering, the heap's growth and other load fall on
-        // both alike; before each run both silos' effects have settled. The pair runs with back-pressure out of reach
-        // (PairEffectLag): otherwise a run whose effects (new users' grains activated for each match) fall 2 s behind is
-        // held to the effects' rate, and that — not the queue — decides its figure (bimodal runs, 1.5k–37k tickets/s).
+        // What wait transparency costs is measured in pairs on the variant that stores nothing: the same queue without it, run
+        // for run alternately (on, off, on, off, …), each run on a fresh silo filled and warmed up the same way, so that every
+        // run starts alike: on one long-lived silo each run left ~10,000 new users' inbox, activity and match grains behind and
+        // the next ran on a bigger heap (43k → 13k tickets/s over ten runs). The pair also runs with back-pressure out of reach
+        // (PairEffectLag): otherwise a run whose effects (new users' grains activated for each match) fall 2 s behind is held
+        // to the effects' rate, and that — not the queue — decides its figure (bimodal runs, 1.5k–37k tickets/s).
         foreach (var setup in new[] { QueueSetup.Shipped, QueueSetup.WritesDiscarded, QueueSetup.NoCarryForward })
         {
             var shipped = setup == QueueSetup.Shipped;
             var clock = Stopwatch.StartNew();
+            if (setup == QueueSetup.WritesDiscarded)
+            {
+                await RunPairAsync(options.QueueConcurrency.Max(), clock);
+                continue;
+            }
+
             await using var embedded = await StartFilledAsync(setup, clock);
-            await using var plain = setup == QueueSetup.WritesDiscarded ? await StartFilledAsync(QueueSetup.WaitInsightOff, clock) : null;
             foreach (var workers in shipped ? options.QueueConcurrency : [options.QueueConcurrency.Max()])
             {
-                var paired = plain is not null && workers == options.QueueConcurrency.Max();
                 var runs = new List<(Measurement Measurement, QueueStream Stream)>();
-                var plainRuns = new List<(Measurement Measurement, QueueStream Stream)>();
                 for (var repeat = 0; repeat < options.QueueRepeats; repeat++)
                 {
-                    runs.Add(await MeasureEnqueuesAsync(embedded, workers, paired ? plain : null));
-                    if (paired)
-                    {
-                        plainRuns.Add(await MeasureEnqueuesAsync(plain!, workers, embedded));
-                    }
+                    runs.Add(await MeasureEnqueuesAsync(embedded, workers));
                 }
 
-                AddMedian(setup, embedded, runs);
-                if (paired)
-                {
-                    AddMedian(QueueSetup.WaitInsightOff, plain!, plainRuns);
-                }
+                AddMedian(setup, Storage(setup, embedded), runs);
             }
 
             if (!shipped)
@@ -517,7 +513,28 @@ public static class BenchmarkRunner
             }
         }
 
-        async Task<EmbeddedQueue> StartFilledAsync(QueueSetup setup, Stopwatch clock)
+        // Wait transparency on and off, alternately, each run on a fresh silo.
+        async Task RunPairAsync(int workers, Stopwatch clock)
+        {
+            var runs = new Dictionary<QueueSetup, List<(Measurement Measurement, QueueStream Stream)>> { [QueueSetup.WritesDiscarded] = [], [QueueSetup.WaitInsightOff] = [] };
+            var storage = new Dictionary<QueueSetup, string>();
+            for (var repeat = 0; repeat < options.QueueRepeats; repeat++)
+            {
+                foreach (var variant in runs.Keys)
+                {
+                    await using var fresh = await StartFilledAsync(variant, clock, note: repeat == 0);
+                    storage[variant] = Storage(variant, fresh);
+                    runs[variant].Add(await MeasureEnqueuesAsync(fresh, workers));
+                }
+            }
+
+            foreach (var (variant, list) in runs)
+            {
+                AddMedian(variant, storage[variant], list);
+            }
+        }
+
+        async Task<EmbeddedQueue> StartFilledAsync(QueueSetup setup, Stopwatch clock, bool note = true)
         {
             var embedded = await EmbeddedQueue.StartAsync(
                 discardWrites: setup is QueueSetup.WritesDiscarded or QueueSetup.WaitInsightOff,
@@ -528,7 +545,10 @@ public static class BenchmarkRunner
             var storage = Storage(setup, embedded);
             var (waiting, enqueued) = await queue.PreloadAsync(embedded, options.QueueWaiting, stop);
             Console.WriteLine($"embedded silo ({storage}) started and filled: {enqueued:N0} tickets enqueued, {waiting:N0} wait ({clock.Elapsed.TotalSeconds:0.0} s)");
-            random.Note($"In-memory queue on {storage}: filled with {enqueued:N0} tickets of new users before the first run, after which {waiting:N0} waited.");
+            if (note)
+            {
+                random.Note($"In-memory queue on {storage}: filled with {enqueued:N0} tickets of new users before the first run, after which {waiting:N0} waited.");
+            }
 
             // Unmeasured: the first stream of a fresh silo also pays for JIT tiering and the heap's first growth.
             var warmUp = await QueueThroughput.RunAsync(embedded, queue.Tickets(options.QueueStream), options.QueueConcurrency.Max(), stop);
@@ -536,15 +556,10 @@ public static class BenchmarkRunner
             return embedded;
         }
 
-        async Task<(Measurement, QueueStream)> MeasureEnqueuesAsync(EmbeddedQueue embedded, int workers, EmbeddedQueue? beside)
+        async Task<(Measurement, QueueStream)> MeasureEnqueuesAsync(EmbeddedQueue embedded, int workers)
         {
             var measurement = await session.MeasureOnlyAsync("Embedded", "queue Enqueue", "IGrainFactory", async () =>
             {
-                if (beside is not null)
-                {
-                    await beside.SettleAsync(stop);
-                }
-
                 await embedded.SettleAsync(stop);
                 await queue.PreloadAsync(embedded, options.QueueWaiting, stop);
                 await embedded.SettleAsync(stop);
@@ -563,11 +578,11 @@ public static class BenchmarkRunner
             return (measurement, stream!);
         }
 
-        void AddMedian(QueueSetup setup, EmbeddedQueue embedded, List<(Measurement Measurement, QueueStream Stream)> runs)
+        void AddMedian(QueueSetup setup, string storage, List<(Measurement Measurement, QueueStream Stream)> runs)
         {
             var median = runs.OrderBy(r => r.Measurement.Load.Rate).ElementAt(runs.Count / 2);
             random.AddQueueRun(new QueueRow(
-                QueueRuns.Enqueue, setup, Storage(setup, embedded), median.Measurement, median.Stream,
+                QueueRuns.Enqueue, setup, storage, median.Measurement, median.Stream,
                 [.. runs.Select(r => r.Measurement.Load.Rate)], [.. runs.Select(r => r.Stream.CpuMicrosPerTicket ?? double.NaN)]));
         }
 
