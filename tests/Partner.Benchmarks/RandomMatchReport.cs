@@ -225,8 +225,9 @@ public sealed class RandomMatchReport(BenchmarkOptions options, string commandLi
                 if (on.MedianCpuMicros is { } onCpu && withOff.MedianCpuMicros is { } offCpu)
                 {
                     md.AppendLine(CultureInfo.InvariantCulture,
-                        $"  The same pair by CPU, which other processes' load does not move: the benchmark process spent {onCpu:N1} µs per ticket on vs {offCpu:N1} µs off (medians; each run counted "
-                        + $"from its first call until its groups' effects were written, callers and effects included; on {CpuRuns(on)}, off {CpuRuns(withOff)}), so on a saturated core wait transparency keeps **{offCpu / onCpu:P0}** of the rate without it.");
+                        $"  The same pair by CPU: the benchmark process spent {onCpu:N1} µs per ticket on vs {offCpu:N1} µs off (medians, off / on = {offCpu / onCpu:P0}; each run counted "
+                        + $"from its first call until its groups' effects were written, callers and effects included — mostly the effects' new grains; on {CpuRuns(on)}, off {CpuRuns(withOff)}). "
+                        + $"Runs of one setting spread over {Spread(on.CpuMicros)} and {Spread(withOff.CpuMicros)} of their median, so a difference smaller than that is not read from this figure.");
                 }
             }
         }
@@ -271,6 +272,11 @@ public sealed class RandomMatchReport(BenchmarkOptions options, string commandLi
             + $"the difference is what carrying costs: once the live journal is more than twice what its waiting and recently finished tickets fill, "
             + $"the oldest segment's live tickets are re-recorded at the tail so that the segment can go.");
     }
+
+    private static string Spread(IReadOnlyList<double>? values) =>
+        values is { Count: > 1 } && values.Order().ElementAt(values.Count / 2) is var median and > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"±{(values.Max() - values.Min()) / 2 / median:P0}")
+            : "–";
 
     private static string CpuRuns(QueueRow row) =>
         string.Join(" / ", (row.CpuMicros ?? []).Select(r => r.ToString("N1", CultureInfo.InvariantCulture)));
