@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -154,6 +156,14 @@ public sealed record CoHostedProcess(ApiProcess Api, SiloProcess Silo)
 
 public sealed record ApiProcess(PartnerProcess Process, HttpClient Http)
 {
+    /// <summary>Sends <paramref name="method"/> <paramref name="path"/> with <paramref name="token"/> as its bearer and <paramref name="body"/> as JSON.</summary>
+    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string token, object? body = null)
+    {
+        var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return Http.SendAsync(request);
+    }
+
     /// <summary>Polls <paramref name="path"/> until it answers <paramref name="status"/>; returns that response's body.</summary>
     public async Task<string> WaitUntilAsync(string path, HttpStatusCode status, TimeSpan timeout, Func<string, bool>? bodyMatches = null)
     {

@@ -67,7 +67,7 @@ public sealed class CoHostedNodes(CoHostedNodes.Deployment deployment) : IClassF
         var room = await CreateRoomAsync(A.Api, alice);
         await using var live = await AlarmClient.ConnectAsync(A.Api, alice.Token);
 
-        var joined = await SendAsync(B.Api, HttpMethod.Put, $"/api/rooms/{room}/participants/me", bob.Token);
+        var joined = await B.Api.SendAsync(HttpMethod.Put, $"/api/rooms/{room}/participants/me", bob.Token);
 
         Assert.Equal(HttpStatusCode.Created, joined.StatusCode);
         var alarm = await live.NextAsync();
@@ -97,7 +97,7 @@ public sealed class CoHostedNodes(CoHostedNodes.Deployment deployment) : IClassF
             var bob = await SignInAsync(B.Api);
             var room = await RoomPlacedOnAsync(silo, alice);
 
-            var joined = await SendAsync(B.Api, HttpMethod.Put, $"/api/rooms/{room}/participants/me", bob.Token);
+            var joined = await B.Api.SendAsync(HttpMethod.Put, $"/api/rooms/{room}/participants/me", bob.Token);
 
             Assert.Equal(HttpStatusCode.Created, joined.StatusCode);
             Assert.Equal(2, await ParticipantsOnceReadAsync(A.Api, room, alice.Token));
@@ -145,7 +145,7 @@ public sealed class CoHostedNodes(CoHostedNodes.Deployment deployment) : IClassF
         {
             try
             {
-                using var response = await SendAsync(node, HttpMethod.Get, $"/api/rooms/{room}", token);
+                using var response = await node.SendAsync(HttpMethod.Get, $"/api/rooms/{room}", token);
                 last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
@@ -201,12 +201,6 @@ public sealed class CoHostedNodes(CoHostedNodes.Deployment deployment) : IClassF
         }
     }
 
-    private static Task<HttpResponseMessage> SendAsync(ApiProcess node, HttpMethod method, string path, string token, object? body = null)
-    {
-        var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return node.Http.SendAsync(request);
-    }
 
     private sealed record SignedIn(string Token);
 

@@ -116,7 +116,7 @@ public sealed class LivePushAcrossNodes(LivePushAcrossNodes.Deployment deploymen
         var room = await CreateRoomAsync(a, alice);
         await using var live = await HubClient.ConnectAsync(a, alice.Token);
 
-        Assert.Equal(HttpStatusCode.Created, (await SendAsync(b, HttpMethod.Put, $"/api/rooms/{room}/participants/me", bob.Token)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await b.SendAsync(HttpMethod.Put, $"/api/rooms/{room}/participants/me", bob.Token)).StatusCode);
 
         var alarm = await live.NextAlarmAsync();
         Assert.Equal("ROOM_JOINED", alarm.GetProperty("type").GetString());
@@ -131,8 +131,8 @@ public sealed class LivePushAcrossNodes(LivePushAcrossNodes.Deployment deploymen
         await using var live = await HubClient.ConnectAsync(a, alice.Token);
         var ticket = new { conditions = new Dictionary<string, string[]> { ["place"] = ["SEOCHO"], ["wayOfEating"] = ["DELIVERY"] } };
 
-        Assert.Equal(HttpStatusCode.Created, (await SendAsync(b, HttpMethod.Put, "/api/random-match/MEAL/ticket", alice.Token, ticket)).StatusCode);
-        var matched = await SendAsync(b, HttpMethod.Put, "/api/random-match/MEAL/ticket", bob.Token, ticket);
+        Assert.Equal(HttpStatusCode.Created, (await b.SendAsync(HttpMethod.Put, "/api/random-match/MEAL/ticket", alice.Token, ticket)).StatusCode);
+        var matched = await b.SendAsync(HttpMethod.Put, "/api/random-match/MEAL/ticket", bob.Token, ticket);
         Assert.Equal(HttpStatusCode.Created, matched.StatusCode);
 
         // Through the queue's stream to node A, which holds alice's connection (WAITING figure updates may come first).
@@ -272,19 +272,13 @@ public sealed class LivePushAcrossNodes(LivePushAcrossNodes.Deployment deploymen
 
     private static async Task<Guid> CreateRoomAsync(ApiProcess node, SignedIn owner)
     {
-        var response = await SendAsync(node, HttpMethod.Post, "/api/rooms", owner.Token, Rooms.RoomRequests.Body());
+        var response = await node.SendAsync(HttpMethod.Post, "/api/rooms", owner.Token, Rooms.RoomRequests.Body());
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Created, body);
         using var json = JsonDocument.Parse(body);
         return json.RootElement.GetProperty("roomId").GetGuid();
     }
 
-    private static Task<HttpResponseMessage> SendAsync(ApiProcess node, HttpMethod method, string path, string token, object? body = null)
-    {
-        var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return node.Http.SendAsync(request);
-    }
 
     private sealed record SignedIn(Guid UserId, string Token);
 

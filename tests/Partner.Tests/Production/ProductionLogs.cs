@@ -29,7 +29,7 @@ public sealed class ProductionLogs(ProductionServers servers)
         var token = (await SignInAsync(api, "u" + Guid.NewGuid().ToString("N")[..10])).GetProperty("accessToken").GetString()!;
 
         await database.StopAsync();
-        using var response = await SendAsync(api, HttpMethod.Post, "/api/rooms", token, RoomRequests.Body());
+        using var response = await api.SendAsync(HttpMethod.Post, "/api/rooms", token, RoomRequests.Body());
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         var traceId = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("traceId").GetString()!;
@@ -71,7 +71,7 @@ public sealed class ProductionLogs(ProductionServers servers)
         var devLogin = await SignInAsync(api, "u" + Guid.NewGuid().ToString("N")[..10]);
         var token = devLogin.GetProperty("accessToken").GetString()!;
         var devEmail = $"dev.{Guid.NewGuid():N}@logs.example";
-        Assert.Equal(HttpStatusCode.OK, (await SendAsync(api, HttpMethod.Patch, "/api/users/me", token, new { email = devEmail })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.SendAsync(HttpMethod.Patch, "/api/users/me", token, new { email = devEmail })).StatusCode);
         intra.NextUser = new FakeIntraUser(880000 + Random.Shared.Next(10_000), "i" + Guid.NewGuid().ToString("N")[..10], $"intra.{Guid.NewGuid():N}@student.42seoul.kr", null);
         var (intraToken, intraRefresh) = await SignInThroughIntraAsync(api);
         secrets.AddRange([token, devEmail, intra.NextUser.Email, intraToken, intraRefresh, .. intra.IssuedAccessTokens]);
@@ -89,7 +89,7 @@ public sealed class ProductionLogs(ProductionServers servers)
         var tampered = token[..^4] + (token[^4..] == "AAAA" ? "BBBB" : "AAAA");
         foreach (var bad in new[] { forged, tampered, "not-a-jwt" })
         {
-            using var refused = await SendAsync(api, HttpMethod.Get, "/api/users/me", bad);
+            using var refused = await api.SendAsync(HttpMethod.Get, "/api/users/me", bad);
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         }
 
@@ -98,8 +98,8 @@ public sealed class ProductionLogs(ProductionServers servers)
             Assert.Equal(HttpStatusCode.Unauthorized, hub.StatusCode);
         }
 
-        Assert.Equal(HttpStatusCode.NoContent, (await SendAsync(api, HttpMethod.Post, "/api/auth/logout", token)).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(api, HttpMethod.Post, "/api/alarms/read", token, new { upToSeq = 0 })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await api.SendAsync(HttpMethod.Post, "/api/auth/logout", token)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.SendAsync(HttpMethod.Post, "/api/alarms/read", token, new { upToSeq = 0 })).StatusCode);
         secrets.AddRange([forged, tampered]);
 
         await api.Process.StopAsync(TimeSpan.FromSeconds(30));
@@ -166,10 +166,4 @@ public sealed class ProductionLogs(ProductionServers servers)
         return unsigned + "." + System.Buffers.Text.Base64Url.EncodeToString(signature);
     }
 
-    private static Task<HttpResponseMessage> SendAsync(ApiProcess api, HttpMethod method, string path, string token, object? body = null)
-    {
-        var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return api.Http.SendAsync(request);
-    }
 }

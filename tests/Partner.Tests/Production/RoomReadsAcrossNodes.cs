@@ -58,7 +58,7 @@ public sealed class RoomReadsAcrossNodes(RoomReadsAcrossNodes.Deployment deploym
         for (var joined = 2; joined <= 16; joined++)
         {
             var guest = await SignInAsync(a);
-            Assert.Equal(HttpStatusCode.Created, (await SendAsync(a, HttpMethod.Put, $"/api/rooms/{room}/participants/me", guest.Token)).StatusCode);
+            Assert.Equal(HttpStatusCode.Created, (await a.SendAsync(HttpMethod.Put, $"/api/rooms/{room}/participants/me", guest.Token)).StatusCode);
             var clock = Stopwatch.StartNew();
             var expected = joined;
             await EventuallyAsync(b, list, page => Count(page, room) == expected, FreshnessBound);
@@ -81,11 +81,11 @@ public sealed class RoomReadsAcrossNodes(RoomReadsAcrossNodes.Deployment deploym
         var list = $"/api/rooms?category=MEAL&size=100&date={date}";
         await EventuallyAsync(b, list, page => Lists(page, edited) && Lists(page, completed) && Lists(page, deleted), TimeSpan.FromSeconds(30));
 
-        var edit = await SendAsync(a, HttpMethod.Put, $"/api/rooms/{edited}", owner.Token, Rooms.RoomRequests.Body(capacity: 6, date: date, title: "Dinner at Seocho"));
+        var edit = await a.SendAsync(HttpMethod.Put, $"/api/rooms/{edited}", owner.Token, Rooms.RoomRequests.Body(capacity: 6, date: date, title: "Dinner at Seocho"));
         Assert.Equal(HttpStatusCode.OK, edit.StatusCode);
-        Assert.Equal(HttpStatusCode.Created, (await SendAsync(a, HttpMethod.Put, $"/api/rooms/{completed}/participants/me", (await SignInAsync(a)).Token)).StatusCode);
-        Assert.Equal(HttpStatusCode.Created, (await SendAsync(a, HttpMethod.Post, $"/api/rooms/{completed}/match", owner.Token)).StatusCode);
-        Assert.Equal(HttpStatusCode.NoContent, (await SendAsync(a, HttpMethod.Delete, $"/api/rooms/{deleted}", owner.Token)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await a.SendAsync(HttpMethod.Put, $"/api/rooms/{completed}/participants/me", (await SignInAsync(a)).Token)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await a.SendAsync(HttpMethod.Post, $"/api/rooms/{completed}/match", owner.Token)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await a.SendAsync(HttpMethod.Delete, $"/api/rooms/{deleted}", owner.Token)).StatusCode);
 
         await EventuallyAsync(b, $"/api/rooms/{edited}", room => room.GetProperty("title").GetString() == "Dinner at Seocho" && room.GetProperty("capacity").GetInt32() == 6, FreshnessBound);
         await EventuallyAsync(b, $"/api/rooms/{completed}", room => room.GetProperty("status").GetString() == "COMPLETED", FreshnessBound);
@@ -158,19 +158,13 @@ public sealed class RoomReadsAcrossNodes(RoomReadsAcrossNodes.Deployment deploym
 
     private static async Task<Guid> CreateRoomAsync(ApiProcess node, SignedIn owner, string date, int capacity)
     {
-        var response = await SendAsync(node, HttpMethod.Post, "/api/rooms", owner.Token, Rooms.RoomRequests.Body(capacity: capacity, date: date));
+        var response = await node.SendAsync(HttpMethod.Post, "/api/rooms", owner.Token, Rooms.RoomRequests.Body(capacity: capacity, date: date));
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Created, body);
         using var json = JsonDocument.Parse(body);
         return json.RootElement.GetProperty("roomId").GetGuid();
     }
 
-    private static Task<HttpResponseMessage> SendAsync(ApiProcess node, HttpMethod method, string path, string token, object? body = null)
-    {
-        var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return node.Http.SendAsync(request);
-    }
 
     private sealed record SignedIn(string Token);
 }

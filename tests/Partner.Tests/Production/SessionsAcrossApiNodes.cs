@@ -46,13 +46,13 @@ public sealed class SessionsAcrossApiNodes(SessionsAcrossApiNodes.TwoApiNodes no
     public async Task ALogoutThroughOneNodeEndsTheTokenOnTheOther()
     {
         var token = await SignInAsync(a, "u" + Guid.NewGuid().ToString("N")[..10]);
-        Assert.Equal(HttpStatusCode.OK, (await SendAsync(b, HttpMethod.Get, "/api/users/me", token)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await b.SendAsync(HttpMethod.Get, "/api/users/me", token)).StatusCode);
 
-        Assert.Equal(HttpStatusCode.NoContent, (await SendAsync(a, HttpMethod.Post, "/api/auth/logout", token)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await a.SendAsync(HttpMethod.Post, "/api/auth/logout", token)).StatusCode);
 
-        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(b, HttpMethod.Post, "/api/alarms/read", token, new { upToSeq = 0 })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await b.SendAsync(HttpMethod.Post, "/api/alarms/read", token, new { upToSeq = 0 })).StatusCode);
         await Task.Delay(TimeSpan.FromSeconds(1.1));
-        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(b, HttpMethod.Get, "/api/users/me", token)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await b.SendAsync(HttpMethod.Get, "/api/users/me", token)).StatusCode);
     }
 
     [Fact]
@@ -61,15 +61,15 @@ public sealed class SessionsAcrossApiNodes(SessionsAcrossApiNodes.TwoApiNodes no
         var login = "u" + Guid.NewGuid().ToString("N")[..10];
         var laptop = await SignInAsync(a, login);
         var phone = await SignInAsync(b, login);
-        Assert.Equal(HttpStatusCode.OK, (await SendAsync(b, HttpMethod.Get, "/api/users/me", phone)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await b.SendAsync(HttpMethod.Get, "/api/users/me", phone)).StatusCode);
 
-        Assert.Equal(HttpStatusCode.NoContent, (await SendAsync(a, HttpMethod.Delete, "/api/users/me", laptop)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await a.SendAsync(HttpMethod.Delete, "/api/users/me", laptop)).StatusCode);
 
-        var write = await SendAsync(b, HttpMethod.Post, "/api/alarms/read", phone, new { upToSeq = 0 });
+        var write = await b.SendAsync(HttpMethod.Post, "/api/alarms/read", phone, new { upToSeq = 0 });
         Assert.Equal(HttpStatusCode.Forbidden, write.StatusCode);
         Assert.Contains("user.withdrawn", await write.Content.ReadAsStringAsync());
         await Task.Delay(TimeSpan.FromSeconds(1.1));
-        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(b, HttpMethod.Get, "/api/alarms", phone)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await b.SendAsync(HttpMethod.Get, "/api/alarms", phone)).StatusCode);
     }
 
     [Fact]
@@ -77,7 +77,7 @@ public sealed class SessionsAcrossApiNodes(SessionsAcrossApiNodes.TwoApiNodes no
     {
         var token = await SignInAsync(a, AdminLogin);
 
-        var me = await SendAsync(b, HttpMethod.Get, "/api/users/me", token);
+        var me = await b.SendAsync(HttpMethod.Get, "/api/users/me", token);
 
         using var json = JsonDocument.Parse(await me.Content.ReadAsStringAsync());
         Assert.Equal(["USER"], json.RootElement.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
@@ -102,10 +102,4 @@ public sealed class SessionsAcrossApiNodes(SessionsAcrossApiNodes.TwoApiNodes no
         return json.RootElement.GetProperty("accessToken").GetString()!;
     }
 
-    private static Task<HttpResponseMessage> SendAsync(ApiProcess node, HttpMethod method, string path, string token, object? body = null)
-    {
-        var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return node.Http.SendAsync(request);
-    }
 }
