@@ -2,11 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Threading.Channels;
-using Microsoft.AspNetCore.Http.Connections;
-using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
-using Partner.Api.Hosting;
 using Partner.Tests.Infrastructure;
 using Partner.Tests.Rooms;
 
@@ -65,12 +61,12 @@ public sealed class CoHostedNodes(CoHostedNodes.Deployment deployment) : IClassF
         var alice = await SignInAsync(A.Api);
         var bob = await SignInAsync(B.Api);
         var room = await CreateRoomAsync(A.Api, alice);
-        await using var live = await AlarmClient.ConnectAsync(A.Api, alice.Token);
+        await using var live = await NodeHubClient.ConnectAsync(A.Api, alice.Token);
 
         var joined = await B.Api.SendAsync(HttpMethod.Put, $"/api/rooms/{room}/participants/me", bob.Token);
 
         Assert.Equal(HttpStatusCode.Created, joined.StatusCode);
-        var alarm = await live.NextAsync();
+        var alarm = await live.NextAlarmAsync();
         Assert.Equal("ROOM_JOINED", alarm.GetProperty("type").GetString());
         Assert.Equal(room, alarm.GetProperty("roomId").GetGuid());
         Assert.Equal(2, await ParticipantsOnceReadAsync(A.Api, room, bob.Token));
@@ -203,36 +199,4 @@ public sealed class CoHostedNodes(CoHostedNodes.Deployment deployment) : IClassF
 
 
     private sealed record SignedIn(string Token);
-
-    /// <summary>The real SignalR .NET client over WebSockets, collecting <c>alarm</c> pushes after <c>Resume(0)</c>.</summary>
-    private sealed class AlarmClient(HubConnection connection) : IAsyncDisposable
-    {
-        private readonly Channel<JsonElement> alarms = Channel.CreateUnbounded<JsonElement>();
-
-        public static async Task<AlarmClient> ConnectAsync(ApiProcess node, string token)
-        {
-            var connection = new HubConnectionBuilder()
-                .WithUrl(new Uri(node.Http.BaseAddress!, "/hubs/partner"), options =>
-                {
-                    options.Transports = HttpTransportType.WebSockets;
-                    options.AccessTokenProvider = () => Task.FromResult<string?>(token);
-                })
-                .AddJsonProtocol(options => JsonSetup.Configure(options.PayloadSerializerOptions))
-                .Build();
-            var client = new AlarmClient(connection);
-            connection.On<JsonElement>("alarm", alarm => client.alarms.Writer.TryWrite(alarm));
-            await connection.StartAsync();
-            // Answered once the connection's feed is subscribed: nothing raised afterwards can be missed.
-            await connection.InvokeAsync<JsonElement[]>("Resume", 0L);
-            return client;
-        }
-
-        public async Task<JsonElement> NextAsync()
-        {
-            using var timeout = new CancellationTokenSource(Recovery);
-            return await alarms.Reader.ReadAsync(timeout.Token);
-        }
-
-        public async ValueTask DisposeAsync() => await connection.DisposeAsync();
-    }
 }

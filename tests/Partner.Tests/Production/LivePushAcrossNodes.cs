@@ -3,11 +3,9 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Threading.Channels;
-using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Partner.Alarms;
-using Partner.Api.Hosting;
 using Orleans.Streams;
 using Partner.Streams;
 using Partner.Tests.Alarms;
@@ -114,7 +112,7 @@ public sealed class LivePushAcrossNodes(LivePushAcrossNodes.Deployment deploymen
         var alice = await SignInAsync(a);
         var bob = await SignInAsync(b);
         var room = await CreateRoomAsync(a, alice);
-        await using var live = await HubClient.ConnectAsync(a, alice.Token);
+        await using var live = await NodeHubClient.ConnectAsync(a, alice.Token);
 
         Assert.Equal(HttpStatusCode.Created, (await b.SendAsync(HttpMethod.Put, $"/api/rooms/{room}/participants/me", bob.Token)).StatusCode);
 
@@ -128,7 +126,7 @@ public sealed class LivePushAcrossNodes(LivePushAcrossNodes.Deployment deploymen
     {
         var alice = await SignInAsync(a);
         var bob = await SignInAsync(b);
-        await using var live = await HubClient.ConnectAsync(a, alice.Token);
+        await using var live = await NodeHubClient.ConnectAsync(a, alice.Token);
         var ticket = new { conditions = new Dictionary<string, string[]> { ["place"] = ["SEOCHO"], ["wayOfEating"] = ["DELIVERY"] } };
 
         Assert.Equal(HttpStatusCode.Created, (await b.SendAsync(HttpMethod.Put, "/api/random-match/MEAL/ticket", alice.Token, ticket)).StatusCode);
@@ -147,7 +145,7 @@ public sealed class LivePushAcrossNodes(LivePushAcrossNodes.Deployment deploymen
         var alice = await SignInAsync(b);
         var inbox = InboxOf(alice);
         await inbox.RaiseAsync(2);
-        await using (var onA = await HubClient.ConnectAsync(a, alice.Token, lastSeq: 2))
+        await using (var onA = await NodeHubClient.ConnectAsync(a, alice.Token, lastSeq: 2))
         {
             await inbox.RaiseAsync(1);
             Assert.Equal(3, (await onA.NextAlarmAsync()).GetProperty("seq").GetInt64());
@@ -156,7 +154,7 @@ public sealed class LivePushAcrossNodes(LivePushAcrossNodes.Deployment deploymen
         }
 
         await inbox.RaiseAsync(4);
-        await using var onB = await HubClient.ConnectAsync(b, alice.Token, lastSeq: 3);
+        await using var onB = await NodeHubClient.ConnectAsync(b, alice.Token, lastSeq: 3);
 
         Assert.Equal([4L, 5L, 6L, 7L], onB.Resumed.Select(m => m.GetProperty("seq").GetInt64()));
         await inbox.RaiseAsync(1);
@@ -168,7 +166,7 @@ public sealed class LivePushAcrossNodes(LivePushAcrossNodes.Deployment deploymen
     {
         var alice = await SignInAsync(a);
         var inbox = InboxOf(alice);
-        await using var live = await HubClient.ConnectAsync(a, alice.Token);
+        await using var live = await NodeHubClient.ConnectAsync(a, alice.Token);
         await inbox.RaiseAsync(1);
         Assert.Equal(1, (await live.NextAlarmAsync()).GetProperty("seq").GetInt64());
         var host = await HostOfAsync(inbox);
@@ -281,69 +279,4 @@ public sealed class LivePushAcrossNodes(LivePushAcrossNodes.Deployment deploymen
 
 
     private sealed record SignedIn(Guid UserId, string Token);
-
-    /// <summary>The real SignalR .NET client over WebSockets to an API process (token in the Authorization header, as non-browser clients send it).</summary>
-    private sealed class HubClient : IAsyncDisposable
-    {
-        private readonly Channel<JsonElement> alarms = Channel.CreateUnbounded<JsonElement>();
-        private readonly Channel<JsonElement> tickets = Channel.CreateUnbounded<JsonElement>();
-        private readonly TaskCompletionSource closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        private HubClient(HubConnection connection)
-        {
-            Connection = connection;
-            connection.On<JsonElement>("alarm", alarm => alarms.Writer.TryWrite(alarm));
-            connection.On<JsonElement>("ticketUpdated", ticket => tickets.Writer.TryWrite(ticket));
-            connection.Closed += _ =>
-            {
-                closed.TrySetResult();
-                return Task.CompletedTask;
-            };
-        }
-
-        public HubConnection Connection { get; }
-
-        public Task Closed => closed.Task;
-
-        public JsonElement[] Resumed { get; private set; } = [];
-
-        /// <summary>Connects, then <c>Resume(lastSeq)</c> as clients do (answered once the connection's feed is subscribed).</summary>
-        public static async Task<HubClient> ConnectAsync(ApiProcess node, string token, long lastSeq = 0)
-        {
-            var connection = new HubConnectionBuilder()
-                .WithUrl(new Uri(node.Http.BaseAddress!, "/hubs/partner"), options =>
-                {
-                    options.Transports = HttpTransportType.WebSockets;
-                    options.AccessTokenProvider = () => Task.FromResult<string?>(token);
-                })
-                .AddJsonProtocol(options => JsonSetup.Configure(options.PayloadSerializerOptions))
-                .Build();
-            var client = new HubClient(connection);
-            await connection.StartAsync();
-            client.Resumed = await connection.InvokeAsync<JsonElement[]>("Resume", lastSeq);
-            return client;
-        }
-
-        public async Task<JsonElement> NextAlarmAsync()
-        {
-            using var timeout = new CancellationTokenSource(Recovery);
-            return await alarms.Reader.ReadAsync(timeout.Token);
-        }
-
-        /// <summary>The next <c>ticketUpdated</c> with <paramref name="status"/>; others before it are passed over.</summary>
-        public async Task<JsonElement> NextTicketAsync(string status)
-        {
-            using var timeout = new CancellationTokenSource(Recovery);
-            while (true)
-            {
-                var ticket = await tickets.Reader.ReadAsync(timeout.Token);
-                if (ticket.GetProperty("status").GetString() == status)
-                {
-                    return ticket;
-                }
-            }
-        }
-
-        public async ValueTask DisposeAsync() => await Connection.DisposeAsync();
-    }
 }
