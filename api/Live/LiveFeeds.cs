@@ -249,13 +249,10 @@ public sealed partial class LiveFeeds(
     /// </summary>
     private IPartnerClient? UserClients(Guid userId)
     {
-        UserFeed? feed;
         lock (gate)
         {
-            feed = users.GetValueOrDefault(userId);
+            return ClientsOf(users.GetValueOrDefault(userId));
         }
-
-        return ClientsOf(feed);
     }
 
     /// <summary>The connections of <paramref name="feed"/> (none once its user left this node, even if the user came back under a new feed).</summary>
