@@ -46,35 +46,53 @@ async function afterConnect() {
   }
 }
 
+const retryDelay = (tries) => Math.min(1000 * 2 ** tries, 10_000);
+let failedStarts = 0;
+
+/** Tries again in a while (the reconnects' schedule), as long as the user is signed in and nothing else started a connection meanwhile. */
+function startLater() {
+  setTimeout(() => { if (auth.signedIn && !connection) startLive().catch(() => {}); }, retryDelay(failedStarts++));
+}
+
 export async function startLive() {
   if (connection) return starting;
-  alarms.items = []; alarms.unreadCount = 0; alarms.lastSeq = 0;
-  const first = await api('GET', '/api/alarms?limit=50');
-  alarms.unreadCount = first.unreadCount;
-  alarms.lastSeq = first.lastSeq ?? 0;
-  alarms.items = [...first.items].reverse();
-  emit('alarms', alarms);
-
-  connection = new HubConnectionBuilder()
+  const current = connection = new HubConnectionBuilder()
     .withUrl('/hubs/partner', { accessTokenFactory: freshToken })
-    .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => Math.min(1000 * 2 ** ctx.previousRetryCount, 10_000) })
+    .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => retryDelay(ctx.previousRetryCount) })
     .configureLogging(LogLevel.None)
     .build();
-  connection.on('alarm', (alarm) => { mergeAlarms([alarm]); emit('alarm', alarm); });
-  connection.on('roomUpdated', (room) => emit('roomUpdated', room));
-  connection.on('ticketUpdated', (ticket) => emit('ticketUpdated', ticket));
-  connection.onreconnecting(() => setState('reconnecting'));
-  connection.onreconnected(() => afterConnect().catch(() => {}));
-  const current = connection;
-  connection.onclose(() => {
+  current.on('alarm', (alarm) => { mergeAlarms([alarm]); emit('alarm', alarm); });
+  current.on('roomUpdated', (room) => emit('roomUpdated', room));
+  current.on('ticketUpdated', (ticket) => emit('ticketUpdated', ticket));
+  current.onreconnecting(() => setState('reconnecting'));
+  current.onreconnected(() => afterConnect().catch(() => {}));
+  current.onclose(() => {
     // Closed for good (e.g. the token expired and could not be refreshed): start over while signed in.
     if (connection !== current) return;
     connection = null;
     setState('disconnected');
-    if (auth.signedIn) setTimeout(() => { if (auth.signedIn) startLive().catch(() => {}); }, 2000);
+    startLater();
   });
-  starting = current.start().then(afterConnect).catch(() => {
-    if (connection === current) { connection = null; setState('disconnected'); }
+  const first = async () => {
+    const page = await api('GET', '/api/alarms?limit=50');
+    if (connection !== current) return;
+    alarms.items = [...page.items].reverse();
+    alarms.unreadCount = page.unreadCount;
+    alarms.lastSeq = page.lastSeq ?? 0;
+    emit('alarms', alarms);
+    await current.start();
+    await afterConnect();
+    failedStarts = 0;
+  };
+  alarms.items = []; alarms.unreadCount = 0; alarms.lastSeq = 0;
+  // A first connection that fails (the server restarting, a proxy refusing the upgrade) is not retried by
+  // withAutomaticReconnect, which only takes over once connected: try again until it succeeds.
+  starting = first().catch(() => {
+    if (connection !== current) return;
+    connection = null;
+    setState('disconnected');
+    current.stop().catch(() => {});
+    startLater();
   });
   return starting;
 }

@@ -12,8 +12,14 @@ public sealed class SessionScenarios(ShortTokenBrowserHost host)
     {
         var login = Scenario.NewLogin("ses");
         var page = await scenario.OpenAsync(login);
-        // No live connection here: its reconnects would refresh the token before any request meets a 401.
-        await page.RouteAsync("**/hubs/partner/**", route => route.AbortAsync());
+        // No live connection here: its tries would refresh the token before any request meets a 401. Its negotiation is held
+        // unanswered, not refused: a refused first connection is tried again every few seconds.
+        var held = new List<IRoute>();
+        await page.RouteAsync("**/hubs/partner/**", route =>
+        {
+            lock (held) { held.Add(route); }
+            return Task.CompletedTask;
+        });
         await Scenario.SignInAsync(page, login);
         var statuses = new List<string>();
         page.Response += (_, response) => { lock (statuses) { statuses.Add($"{response.Request.Method} {new Uri(response.Url).AbsolutePath} {response.Status}"); } };

@@ -139,6 +139,24 @@ public sealed class WebClientScenarios(BrowserHost host)
     });
 
     [Fact]
+    public Task AFirstLiveConnectionThatFailsIsTriedAgain() => host.RunAsync(nameof(AFirstLiveConnectionThatFailsIsTriedAgain), async scenario =>
+    {
+        var login = Scenario.NewLogin("fst");
+        var page = await scenario.OpenAsync(login);
+        await page.RouteAsync("**/hubs/partner/negotiate**", route => route.AbortAsync());
+        await Scenario.SignInAsync(page, login);
+        var roomId = await CreateRoomAsync(page, "Retry " + Guid.NewGuid().ToString("N")[..6]);
+        await Expect(page.Locator("header .offline")).ToBeVisibleAsync();
+
+        // The page never connected, so only its own retries can bring the pushes.
+        await page.UnrouteAsync("**/hubs/partner/negotiate**");
+        await Expect(page.Locator("header .offline")).ToHaveCountAsync(0);
+        var guest = await host.Api.SignInAsync(Scenario.NewLogin("gst"));
+        Assert.True((await guest.Http.PutAsync($"/api/rooms/{roomId}/participants/me", null)).IsSuccessStatusCode);
+        await Expect(page.Locator("h2 .count")).ToHaveTextAsync("2/4");
+    });
+
+    [Fact]
     public Task AnOwnerDiscussesEditsCompletesReviewsAndLeavesForGood() => host.RunAsync(nameof(AnOwnerDiscussesEditsCompletesReviewsAndLeavesForGood), async scenario =>
     {
         var guestLogin = Scenario.NewLogin("gst");
