@@ -21,6 +21,10 @@ public interface IUserSessionsGrain : IGrainWithGuidKey
     [Alias("is-live")]
     Task<bool> IsLive(Guid familyId);
 
+    /// <summary>Every family that has not expired, with its expiry: what <see cref="IsLive"/> would answer, at once.</summary>
+    [Alias("live")]
+    Task<ImmutableDictionary<Guid, DateTimeOffset>> Live();
+
     [Alias("revoke")]
     Task Revoke(Guid familyId);
 

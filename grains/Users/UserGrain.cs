@@ -17,7 +17,20 @@ public sealed partial class UserGrain(
 
     private Guid UserId => this.GetPrimaryKey();
 
+    /// <summary>
+    /// The live sessions and their expiry as the sessions grain last told; null until asked. Every change of the sessions goes
+    /// through this grain, which drops the copy first, so an access check (each write asks one) costs no call to that grain.
+    /// </summary>
+    private ImmutableDictionary<Guid, DateTimeOffset>? liveSessions;
+
     private IUserSessionsGrain Sessions => GrainFactory.GetGrain<IUserSessionsGrain>(UserId);
+
+    /// <summary>The sessions grain, for a change: the copy of its live sessions is dropped first (a failed change too).</summary>
+    private IUserSessionsGrain SessionsToChange()
+    {
+        liveSessions = null;
+        return Sessions;
+    }
 
     public async Task<UserProfile> SignIn(SignIn signIn)
     {
@@ -101,7 +114,7 @@ public sealed partial class UserGrain(
     /// <summary>Every step is idempotent: they run again, whole, until one run gets through.</summary>
     private async Task FinishWithdrawalAsync()
     {
-        await Sessions.RevokeAll();
+        await SessionsToChange().RevokeAll();
         await this.PublishAsync(PartnerStreams.User(UserId), UserPush.AccountWithdrawn(UserId), logger);
         foreach (var step in withdrawalSteps)
         {
@@ -115,13 +128,19 @@ public sealed partial class UserGrain(
     {
         { Registered: false } => AccessCheck.SessionEnded,
         { Status: not UserStatus.Active } => AccessCheck.Withdrawn,
-        _ => await Sessions.IsLive(sessionId) ? AccessCheck.Active : AccessCheck.SessionEnded,
+        _ => await IsLiveAsync(sessionId) ? AccessCheck.Active : AccessCheck.SessionEnded,
     };
+
+    private async ValueTask<bool> IsLiveAsync(Guid sessionId)
+    {
+        liveSessions ??= await Sessions.Live();
+        return liveSessions.TryGetValue(sessionId, out var expiresAt) && expiresAt > clock.GetUtcNow();
+    }
 
     public Task StartSession(Guid familyId, ImmutableArray<byte> tokenHash, DateTimeOffset expiresAt)
     {
         EnsureActiveNow();
-        return Sessions.Start(familyId, tokenHash, expiresAt);
+        return SessionsToChange().Start(familyId, tokenHash, expiresAt);
     }
 
     public async Task<UserProfile> RefreshSession(Guid familyId, ImmutableArray<byte> presentedHash, ImmutableArray<byte> nextHash, DateTimeOffset expiresAt)
@@ -131,11 +150,11 @@ public sealed partial class UserGrain(
             throw Errors.RefreshInvalid();
         }
 
-        await Sessions.Rotate(familyId, presentedHash, nextHash, expiresAt);
+        await SessionsToChange().Rotate(familyId, presentedHash, nextHash, expiresAt);
         return Profile();
     }
 
-    public Task EndSession(Guid familyId) => Sessions.Revoke(familyId);
+    public Task EndSession(Guid familyId) => SessionsToChange().Revoke(familyId);
 
     private void EnsureRegistered()
     {

@@ -60,6 +60,9 @@ public sealed class UserSessionsGrain(
     public Task<bool> IsLive(Guid familyId) =>
         Task.FromResult(state.State.Families.Exists(f => f.Id == familyId && f.ExpiresAt > clock.GetUtcNow()));
 
+    public Task<ImmutableDictionary<Guid, DateTimeOffset>> Live() => Task.FromResult(
+        state.State.Families.Where(f => f.ExpiresAt > clock.GetUtcNow()).ToImmutableDictionary(f => f.Id, f => f.ExpiresAt));
+
     public async Task Revoke(Guid familyId)
     {
         if (state.State.Families.RemoveAll(f => f.Id == familyId) > 0)

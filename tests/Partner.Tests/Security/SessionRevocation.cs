@@ -54,6 +54,22 @@ public sealed class SessionRevocation(PartnerApiFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task ASessionDroppedForTheNewestSignInsIsRefusedForWrites()
+    {
+        var login = "u" + Guid.NewGuid().ToString("N")[..10];
+        var first = await factory.SignInAsync(login);
+        // A write first: the user's grain has now learned the user's live sessions, and must let go of what it learned.
+        Assert.Equal(HttpStatusCode.OK, (await first.Http.PatchAsJsonAsync("/api/users/me", new { email = "f@student.42seoul.kr" })).StatusCode);
+
+        for (var i = 0; i < Partner.Users.UserSessionsGrain.MaxFamilies; i++)
+        {
+            await factory.SignInAsync(login);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await first.Http.PatchAsJsonAsync("/api/users/me", new { email = "f@student.42seoul.kr" })).StatusCode);
+    }
+
+    [Fact]
     public async Task AReusedRefreshTokenEndsTheFamilysAccessTokensToo()
     {
         var alice = await factory.SignInAsync();
