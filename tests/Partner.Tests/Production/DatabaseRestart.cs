@@ -58,6 +58,9 @@ public sealed class DatabaseRestart(ProductionServers servers)
         var (alice, bob, carol) = (await SignInAsync(api), await SignInAsync(api), await SignInAsync(api));
         var room = (await ExpectAsync(api, HttpMethod.Post, "/api/rooms", alice, HttpStatusCode.Created, RoomRequests.Body(capacity: 3))).GetProperty("roomId").GetGuid();
         await ExpectAsync(api, HttpMethod.Put, $"/api/rooms/{room}/participants/me", bob, HttpStatusCode.Created);
+        // Sign-ins at once leave many connections in the silo's pool: more than its background work can use up first.
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => SignInAsync(api)));
+        Assert.True(await SiloConnectionsAsync(database) >= 4, "the silo pooled several connections before the restart");
 
         await database.StopAsync();
         await database.StartAgainAsync();
