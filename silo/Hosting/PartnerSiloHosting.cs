@@ -31,6 +31,7 @@ public static class PartnerSiloHosting
     public static IHostApplicationBuilder AddPartnerSilo(this IHostApplicationBuilder builder, Action<ISiloBuilder>? configure = null)
     {
         AddDefaultsBeneath(builder.Configuration, PartnerModes.Read(builder.Configuration));
+        PooledConnections.SkipResetOnTop(builder.Configuration);
         builder.Services.AddPartnerSiloServices(builder.Configuration);
         builder.UseOrleans(silo =>
         {

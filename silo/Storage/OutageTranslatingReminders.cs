@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Partner.Silo.Database;
 
 namespace Partner.Silo.Storage;
 
@@ -7,6 +8,7 @@ namespace Partner.Silo.Storage;
 /// Wraps the reminder table (MySQL in production) so that its failures reach grains, and callers through
 /// other silos, as <see cref="StorageUnavailableException"/> instead of the driver's exception, which has no
 /// Orleans codec. A grain that registers a reminder before its write then answers 503 and writes nothing.
+/// A call that failed on a pooled connection the server had closed is retried once on a fresh one (see <see cref="PooledConnections"/>).
 /// </summary>
 internal sealed partial class OutageTranslatingReminders(IReminderTable inner, ILogger<OutageTranslatingReminders> logger) : IReminderTable
 {
@@ -46,7 +48,9 @@ internal sealed partial class OutageTranslatingReminders(IReminderTable inner, I
     {
         try
         {
-            return await call();
+            // Once is safe: reads are idempotent, an upsert writes the same row again, and a removal is conditional on the
+            // row's version, so one that did commit makes the retry remove nothing.
+            return await PooledConnections.RetryOnceOnBrokenConnectionAsync(call, broken => LogRetried(logger, broken, operation));
         }
         catch (Exception ex) when (ex is not StorageUnavailableException)
         {
@@ -54,6 +58,9 @@ internal sealed partial class OutageTranslatingReminders(IReminderTable inner, I
             throw new StorageUnavailableException($"The reminder table could not {operation} a reminder: {ex.GetType().Name}.");
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The reminder table lost its database connection to {Operation} a reminder; retrying once on fresh connections")]
+    private static partial void LogRetried(ILogger logger, Exception exception, string operation);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The reminder table could not {Operation} a reminder")]
     private static partial void LogFailed(ILogger logger, Exception exception, string operation);

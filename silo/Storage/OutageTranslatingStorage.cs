@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Storage;
+using Partner.Silo.Database;
 
 namespace Partner.Silo.Storage;
 
@@ -8,6 +9,7 @@ namespace Partner.Silo.Storage;
 /// Wraps a grain storage provider so that its failures (a stopped MySQL, a dropped connection) reach grains
 /// and their callers as <see cref="StorageUnavailableException"/>, at activation as on writes, after logging
 /// the real exception. A version conflict stays what it is: it is a fact about the data, not an outage.
+/// A call that failed on a pooled connection the server had closed is retried once on a fresh one (see <see cref="PooledConnections"/>).
 /// </summary>
 internal sealed partial class OutageTranslatingStorage(IGrainStorage inner, string name, ILogger<OutageTranslatingStorage> logger)
     : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
@@ -45,7 +47,15 @@ internal sealed partial class OutageTranslatingStorage(IGrainStorage inner, stri
     {
         try
         {
-            await call();
+            // Once is safe: a read is idempotent, and a write or clear is conditional on the stored version, so one that did
+            // commit before its connection broke makes the retry a version conflict, never a second write.
+            await PooledConnections.RetryOnceOnBrokenConnectionAsync(
+                async () =>
+                {
+                    await call();
+                    return true;
+                },
+                broken => LogRetried(logger, broken, operation, name, grainId));
         }
         catch (Exception ex) when (ex is not InconsistentStateException and not StorageUnavailableException)
         {
@@ -53,6 +63,9 @@ internal sealed partial class OutageTranslatingStorage(IGrainStorage inner, stri
             throw new StorageUnavailableException($"Grain storage '{name}' could not {operation} the state of {grainId.Type}: {ex.GetType().Name}.");
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Grain storage {Provider} lost its database connection to {Operation} the state of {GrainId}; retrying once on fresh connections")]
+    private static partial void LogRetried(ILogger logger, Exception exception, string operation, string provider, GrainId grainId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Grain storage {Provider} could not {Operation} the state of {GrainId}")]
     private static partial void LogFailed(ILogger logger, Exception exception, string operation, string provider, GrainId grainId);

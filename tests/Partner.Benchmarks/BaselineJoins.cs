@@ -24,6 +24,8 @@ public sealed class BaselineJoins : IAsyncDisposable
         {
             MaximumPoolSize = (uint)(options.Concurrency.Max() + 8),
             MinimumPoolSize = 0,
+            // As Partner's silos connect (and as a Spring service's pool would): no session reset per use.
+            ConnectionReset = false,
         }.ConnectionString);
     }
 

@@ -15,6 +15,8 @@ public sealed class InProcessSilo(IHost host) : IAsyncDisposable
 {
     public IGrainFactory Grains => host.Services.GetRequiredService<IGrainFactory>();
 
+    public IServiceProvider Services => host.Services;
+
     public static async Task<InProcessSilo> StartAsync(MariaDbServer database, RedisServer redis, Action<IServiceCollection>? services = null)
     {
         var builder = Host.CreateApplicationBuilder();
