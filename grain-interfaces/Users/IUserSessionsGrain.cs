@@ -17,11 +17,7 @@ public interface IUserSessionsGrain : IGrainWithGuidKey
     [Alias("rotate")]
     Task Rotate(Guid familyId, ImmutableArray<byte> presentedHash, ImmutableArray<byte> nextHash, DateTimeOffset expiresAt);
 
-    /// <summary>True while the family exists and has not expired: its access tokens still authenticate.</summary>
-    [Alias("is-live")]
-    Task<bool> IsLive(Guid familyId);
-
-    /// <summary>Every family that has not expired, with its expiry: what <see cref="IsLive"/> would answer, at once.</summary>
+    /// <summary>Every family that has not expired, with its expiry: until then its access tokens authenticate.</summary>
     [Alias("live")]
     Task<ImmutableDictionary<Guid, DateTimeOffset>> Live();
 

@@ -57,9 +57,6 @@ public sealed class UserSessionsGrain(
         await SaveAsync();
     }
 
-    public Task<bool> IsLive(Guid familyId) =>
-        Task.FromResult(state.State.Families.Exists(f => f.Id == familyId && f.ExpiresAt > clock.GetUtcNow()));
-
     public Task<ImmutableDictionary<Guid, DateTimeOffset>> Live() => Task.FromResult(
         state.State.Families.Where(f => f.ExpiresAt > clock.GetUtcNow()).ToImmutableDictionary(f => f.Id, f => f.ExpiresAt));
 

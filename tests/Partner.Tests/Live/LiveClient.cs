@@ -5,21 +5,28 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Partner.Api.Hosting;
 using Partner.Tests.Api;
+using Partner.Tests.Infrastructure;
 
 namespace Partner.Tests.Live;
 
-/// <summary>The real SignalR .NET client on <c>/hubs/partner</c> through the test server (WebSockets, token in the query), recording what it is sent.</summary>
+/// <summary>
+/// The real SignalR .NET client on <c>/hubs/partner</c> over WebSockets, recording what it is sent: through the test server
+/// (token in the query, as browsers send it) or to an API process (token in the Authorization header, as non-browser clients send it).
+/// </summary>
 public sealed class LiveClient : IAsyncDisposable
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    /// <summary>How long a push may take to arrive from an API process: long enough for a node or silo to recover first.</summary>
+    private static readonly TimeSpan NodeWait = TimeSpan.FromSeconds(45);
+    private readonly TimeSpan wait;
     private readonly Channel<JsonElement> alarms = Channel.CreateUnbounded<JsonElement>();
     private readonly Channel<JsonElement> rooms = Channel.CreateUnbounded<JsonElement>();
     private readonly Channel<JsonElement> tickets = Channel.CreateUnbounded<JsonElement>();
     private readonly TaskCompletionSource<Exception?> closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private LiveClient(HubConnection connection)
+    private LiveClient(HubConnection connection, TimeSpan wait)
     {
         Connection = connection;
+        this.wait = wait;
         connection.On<JsonElement>("alarm", alarm => alarms.Writer.TryWrite(alarm));
         connection.On<JsonElement>("roomUpdated", room => rooms.Writer.TryWrite(room));
         connection.On<JsonElement>("ticketUpdated", ticket => tickets.Writer.TryWrite(ticket));
@@ -56,9 +63,27 @@ public sealed class LiveClient : IAsyncDisposable
             })
             .AddJsonProtocol(options => JsonSetup.Configure(options.PayloadSerializerOptions))
             .Build();
-        var client = new LiveClient(connection);
-        await connection.StartAsync();
-        client.Resumed = await connection.InvokeAsync<JsonElement[]>("Resume", lastSeq);
+        return await StartAsync(new LiveClient(connection, TimeSpan.FromSeconds(10)), lastSeq);
+    }
+
+    /// <summary>Connects to an API process, then <c>Resume(lastSeq)</c> as clients do.</summary>
+    public static async Task<LiveClient> ConnectAsync(ApiProcess node, string accessToken, long lastSeq = 0)
+    {
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(node.Http.BaseAddress!, "/hubs/partner"), options =>
+            {
+                options.Transports = HttpTransportType.WebSockets;
+                options.AccessTokenProvider = () => Task.FromResult<string?>(accessToken);
+            })
+            .AddJsonProtocol(options => JsonSetup.Configure(options.PayloadSerializerOptions))
+            .Build();
+        return await StartAsync(new LiveClient(connection, NodeWait), lastSeq);
+    }
+
+    private static async Task<LiveClient> StartAsync(LiveClient client, long lastSeq)
+    {
+        await client.Connection.StartAsync();
+        client.Resumed = await client.Connection.InvokeAsync<JsonElement[]>("Resume", lastSeq);
         return client;
     }
 
@@ -73,7 +98,7 @@ public sealed class LiveClient : IAsyncDisposable
     /// <summary>The next <c>ticketUpdated</c> that <paramref name="wanted"/> accepts; the ones before it are passed over.</summary>
     public async Task<JsonElement> NextTicketAsync(Func<JsonElement, bool> wanted)
     {
-        using var timeout = new CancellationTokenSource(Wait);
+        using var timeout = new CancellationTokenSource(wait);
         while (true)
         {
             var ticket = await NextAsync(tickets, "ticketUpdated", timeout.Token);
@@ -99,17 +124,17 @@ public sealed class LiveClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await Connection.DisposeAsync();
 
-    private static async Task<JsonElement> NextAsync(Channel<JsonElement> channel, string what, CancellationToken cancellationToken = default)
+    private async Task<JsonElement> NextAsync(Channel<JsonElement> channel, string what, CancellationToken cancellationToken = default)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Wait);
+        timeout.CancelAfter(wait);
         try
         {
             return await channel.Reader.ReadAsync(timeout.Token);
         }
         catch (OperationCanceledException)
         {
-            throw new TimeoutException($"no {what} within {Wait}");
+            throw new TimeoutException($"no {what} within {wait}");
         }
     }
 }

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Partner.Tests.Infrastructure;
+using Partner.Tests.Live;
 using Partner.Tests.Rooms;
 
 namespace Partner.Tests.Production;
@@ -61,7 +62,7 @@ public sealed class CoHostedNodes(CoHostedNodes.Deployment deployment) : IClassF
         var alice = await SignInAsync(A.Api);
         var bob = await SignInAsync(B.Api);
         var room = await CreateRoomAsync(A.Api, alice);
-        await using var live = await NodeHubClient.ConnectAsync(A.Api, alice.Token);
+        await using var live = await LiveClient.ConnectAsync(A.Api, alice.Token);
 
         var joined = await B.Api.SendAsync(HttpMethod.Put, $"/api/rooms/{room}/participants/me", bob.Token);
 

@@ -10,6 +10,7 @@ using Orleans.Streams;
 using Partner.Streams;
 using Partner.Tests.Alarms;
 using Partner.Tests.Infrastructure;
+using Partner.Tests.Live;
 
 namespace Partner.Tests.Production;
 
@@ -112,7 +113,7 @@ public sealed class LivePushAcrossNodes(LivePushAcrossNodes.Deployment deploymen
         var alice = await SignInAsync(a);
         var bob = await SignInAsync(b);
         var room = await CreateRoomAsync(a, alice);
-        await using var live = await NodeHubClient.ConnectAsync(a, alice.Token);
+        await using var live = await LiveClient.ConnectAsync(a, alice.Token);
 
         Assert.Equal(HttpStatusCode.Created, (await b.SendAsync(HttpMethod.Put, $"/api/rooms/{room}/participants/me", bob.Token)).StatusCode);
 
@@ -126,7 +127,7 @@ public sealed class LivePushAcrossNodes(LivePushAcrossNodes.Deployment deploymen
     {
         var alice = await SignInAsync(a);
         var bob = await SignInAsync(b);
-        await using var live = await NodeHubClient.ConnectAsync(a, alice.Token);
+        await using var live = await LiveClient.ConnectAsync(a, alice.Token);
         var ticket = new { conditions = new Dictionary<string, string[]> { ["place"] = ["SEOCHO"], ["wayOfEating"] = ["DELIVERY"] } };
 
         Assert.Equal(HttpStatusCode.Created, (await b.SendAsync(HttpMethod.Put, "/api/random-match/MEAL/ticket", alice.Token, ticket)).StatusCode);
@@ -134,7 +135,7 @@ public sealed class LivePushAcrossNodes(LivePushAcrossNodes.Deployment deploymen
         Assert.Equal(HttpStatusCode.Created, matched.StatusCode);
 
         // Through the queue's stream to node A, which holds alice's connection (WAITING figure updates may come first).
-        var pushed = await live.NextTicketAsync("MATCHED");
+        var pushed = await live.NextTicketAsync(push => push.GetProperty("status").GetString() == "MATCHED");
         var answer = JsonDocument.Parse(await matched.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(answer.GetProperty("matchId").GetGuid(), pushed.GetProperty("matchId").GetGuid());
     }
@@ -145,7 +146,7 @@ public sealed class LivePushAcrossNodes(LivePushAcrossNodes.Deployment deploymen
         var alice = await SignInAsync(b);
         var inbox = InboxOf(alice);
         await inbox.RaiseAsync(2);
-        await using (var onA = await NodeHubClient.ConnectAsync(a, alice.Token, lastSeq: 2))
+        await using (var onA = await LiveClient.ConnectAsync(a, alice.Token, lastSeq: 2))
         {
             await inbox.RaiseAsync(1);
             Assert.Equal(3, (await onA.NextAlarmAsync()).GetProperty("seq").GetInt64());
@@ -154,7 +155,7 @@ public sealed class LivePushAcrossNodes(LivePushAcrossNodes.Deployment deploymen
         }
 
         await inbox.RaiseAsync(4);
-        await using var onB = await NodeHubClient.ConnectAsync(b, alice.Token, lastSeq: 3);
+        await using var onB = await LiveClient.ConnectAsync(b, alice.Token, lastSeq: 3);
 
         Assert.Equal([4L, 5L, 6L, 7L], onB.Resumed.Select(m => m.GetProperty("seq").GetInt64()));
         await inbox.RaiseAsync(1);
@@ -166,7 +167,7 @@ public sealed class LivePushAcrossNodes(LivePushAcrossNodes.Deployment deploymen
     {
         var alice = await SignInAsync(a);
         var inbox = InboxOf(alice);
-        await using var live = await NodeHubClient.ConnectAsync(a, alice.Token);
+        await using var live = await LiveClient.ConnectAsync(a, alice.Token);
         await inbox.RaiseAsync(1);
         Assert.Equal(1, (await live.NextAlarmAsync()).GetProperty("seq").GetInt64());
         var host = await HostOfAsync(inbox);
