@@ -48,6 +48,7 @@ public sealed record BenchmarkOptions
           --storm-users 400         scale: users of the join/leave storm, each a closed-loop worker
           --storm-rooms 100         scale: rooms the storm's users join and leave (also the rooms of the detail reads)
           --day-rooms 100,1000,10000   scale: open rooms on one day at which that day's list is read
+          --scale-measures joins,storm,detail,list,tickets,day   scale: which measures run (in the suite's order)
           --wrk-threads 1           wrk threads (the two cores are shared with the service)
           --no-wrk                  do not use wrk even when it is installed
           --install-wrk             apt-get install wrk when it is missing (root or sudo)
@@ -115,6 +116,11 @@ public sealed record BenchmarkOptions
 
     public IReadOnlyList<int> DayRooms { get; init; } = [100, 1000, 10_000];
 
+    /// <summary>The scale suite's measures that run: joins, storm, detail, list, tickets, day.</summary>
+    public IReadOnlySet<string> ScaleMeasures { get; init; } = new HashSet<string>(AllScaleMeasures);
+
+    public static IReadOnlyList<string> AllScaleMeasures { get; } = ["joins", "storm", "detail", "list", "tickets", "day"];
+
     public int WrkThreads { get; init; } = 1;
 
     public bool UseWrk { get; init; } = true;
@@ -143,6 +149,13 @@ public sealed record BenchmarkOptions
 
     /// <summary>Seats a room offers to joiners: the owner holds one.</summary>
     public int Seats => Capacity - 1;
+
+    private static HashSet<string> Measures(string value, string arg)
+    {
+        var measures = value.Split(',').ToHashSet();
+        var unknown = measures.Except(AllScaleMeasures).FirstOrDefault();
+        return unknown is null ? measures : throw new ArgumentException($"{arg} takes some of {string.Join(',', AllScaleMeasures)}, not '{unknown}'.");
+    }
 
     public static BenchmarkOptions Parse(IReadOnlyList<string> args)
     {
@@ -182,6 +195,7 @@ public sealed record BenchmarkOptions
                 "--storm-users" => options with { StormUsers = Positive(Value(), arg) },
                 "--storm-rooms" => options with { StormRooms = Positive(Value(), arg) },
                 "--day-rooms" => options with { DayRooms = [.. Value().Split(',').Select(v => Positive(v, arg)).Order()] },
+                "--scale-measures" => options with { ScaleMeasures = Measures(Value(), arg) },
                 "--wrk-threads" => options with { WrkThreads = Positive(Value(), arg) },
                 "--no-wrk" => options with { UseWrk = false },
                 "--install-wrk" => options with { InstallWrk = true },

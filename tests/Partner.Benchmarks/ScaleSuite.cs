@@ -34,18 +34,42 @@ public sealed class ScaleSuite(BenchmarkOptions options, ScaleDeployment deploym
         var joins = new PartnerJoins(Nodes, options);
         await joins.SignInAsync(stop);
         Console.WriteLine($"{Shape}: {options.Users:N0} users signed in ({clock.Elapsed.TotalSeconds:0} s)");
-        await MeasureJoinsAsync(joins);
+        if (Runs("joins"))
+        {
+            await MeasureJoinsAsync(joins);
+        }
 
-        var stormRooms = await OpenRoomsAsync("stormowner", options.StormRooms, i => PartnerClient.Today().AddDays(1 + (i % 14)));
-        var storm = new JoinLeaveStorm(Nodes, await SignInAsync("storm", options.StormUsers), stormRooms);
-        await MeasureAsync($"join/leave storm, {options.StormUsers} users, {options.StormRooms} rooms", "HttpClient",
-            () => Task.FromResult<Func<Task<RunOutcome>>>(async () => new RunOutcome(await storm.RunAsync(options.Duration, stop))),
-            warmUp: () => storm.RunAsync(options.Warmup, stop));
+        if (Runs("storm") || Runs("detail"))
+        {
+            var stormRooms = await OpenRoomsAsync("stormowner", options.StormRooms, i => PartnerClient.Today().AddDays(1 + (i % 14)));
+            if (Runs("storm"))
+            {
+                var storm = new JoinLeaveStorm(Nodes, await SignInAsync("storm", options.StormUsers), stormRooms);
+                await MeasureAsync($"join/leave storm, {options.StormUsers} users, {options.StormRooms} rooms", "HttpClient",
+                    () => Task.FromResult<Func<Task<RunOutcome>>>(async () => new RunOutcome(await storm.RunAsync(options.Duration, stop))),
+                    warmUp: () => storm.RunAsync(options.Warmup, stop));
+            }
 
-        await MeasureReadsAsync($"GET /api/rooms/{{id}}, {options.StormRooms} rooms", [.. stormRooms.Select(r => $"/api/rooms/{r}")]);
-        await MeasureReadsAsync("GET /api/rooms?category=MEAL&size=20", ["/api/rooms?category=MEAL&size=20"]);
-        await MeasureTicketsAsync(joins.Users);
-        await MeasureDayListsAsync(joins.Users);
+            if (Runs("detail"))
+            {
+                await MeasureReadsAsync($"GET /api/rooms/{{id}}, {options.StormRooms} rooms", [.. stormRooms.Select(r => $"/api/rooms/{r}")]);
+            }
+        }
+
+        if (Runs("list"))
+        {
+            await MeasureReadsAsync("GET /api/rooms?category=MEAL&size=20", ["/api/rooms?category=MEAL&size=20"]);
+        }
+
+        if (Runs("tickets"))
+        {
+            await MeasureTicketsAsync(joins.Users);
+        }
+
+        if (Runs("day"))
+        {
+            await MeasureDayListsAsync(joins.Users);
+        }
 
         foreach (var (name, process) in deployment.Processes)
         {
@@ -64,6 +88,8 @@ public sealed class ScaleSuite(BenchmarkOptions options, ScaleDeployment deploym
 
         report.Note(Invariant($"{Shape}: the suite took {clock.Elapsed.TotalMinutes:0.0} min after the processes were ready; load average at its end {File.ReadAllText("/proc/loadavg").Trim()}."));
     }
+
+    private bool Runs(string measure) => options.ScaleMeasures.Contains(measure);
 
     private async Task MeasureJoinsAsync(PartnerJoins joins)
     {
