@@ -49,6 +49,9 @@ public sealed record BenchmarkOptions
           --storm-rooms 100         scale: rooms the storm's users join and leave (also the rooms of the detail reads)
           --day-rooms 100,1000,10000   scale: open rooms on one day at which that day's list is read
           --scale-measures joins,storm,detail,list,tickets,day   scale: which measures run (in the suite's order)
+          --rounds 1                scale: the shapes measured this many times, each round on fresh servers, the order reversed
+                                    every other round (A B, B A, A B …); the ratio of the shapes is then also given as the median
+                                    of the rounds' ratios (runs of the same setup here differ by up to a third from one minute to the next)
           --wrk-threads 1           wrk threads (the two cores are shared with the service)
           --no-wrk                  do not use wrk even when it is installed
           --install-wrk             apt-get install wrk when it is missing (root or sudo)
@@ -118,6 +121,8 @@ public sealed record BenchmarkOptions
 
     /// <summary>The scale suite's measures that run: joins, storm, detail, list, tickets, day.</summary>
     public IReadOnlySet<string> ScaleMeasures { get; init; } = new HashSet<string>(AllScaleMeasures);
+
+    public int Rounds { get; init; } = 1;
 
     public static IReadOnlyList<string> AllScaleMeasures { get; } = ["joins", "storm", "detail", "list", "tickets", "day"];
 
@@ -196,6 +201,7 @@ public sealed record BenchmarkOptions
                 "--storm-rooms" => options with { StormRooms = Positive(Value(), arg) },
                 "--day-rooms" => options with { DayRooms = [.. Value().Split(',').Select(v => Positive(v, arg)).Order()] },
                 "--scale-measures" => options with { ScaleMeasures = Measures(Value(), arg) },
+                "--rounds" => options with { Rounds = Positive(Value(), arg) },
                 "--wrk-threads" => options with { WrkThreads = Positive(Value(), arg) },
                 "--no-wrk" => options with { UseWrk = false },
                 "--install-wrk" => options with { InstallWrk = true },

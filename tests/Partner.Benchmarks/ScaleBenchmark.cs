@@ -18,12 +18,12 @@ public static class ScaleBenchmark
         var complete = true;
         try
         {
-            foreach (var shape in options.Shapes)
+            foreach (var (shape, round) in Order(options))
             {
                 try
                 {
                     await using var deployment = await ScaleDeployment.StartAsync(shape, options.FlushLogAtTrxCommit, apiSettings, stop);
-                    await new ScaleSuite(options, deployment, report, wrk, stop).RunAsync();
+                    await new ScaleSuite(options, deployment, report, wrk, stop, options.Rounds > 1 ? round : null).RunAsync();
                 }
                 catch (Exception ex) when (!stop.IsCancellationRequested)
                 {
@@ -49,6 +49,10 @@ public static class ScaleBenchmark
         report.Took = clock.Elapsed;
         return (report.ToMarkdown(), complete);
     }
+
+    /// <summary>Every shape in every round; every other round in reverse order, so that a drift of the machine's speed falls on both alike.</summary>
+    private static IEnumerable<(ScaleShape Shape, int Round)> Order(BenchmarkOptions options) =>
+        Enumerable.Range(1, options.Rounds).SelectMany(round => (round % 2 == 1 ? options.Shapes : options.Shapes.Reverse()).Select(shape => (shape, round)));
 
     private static async Task<string?> FindWrkAsync(BenchmarkOptions options, ScaleReport report, CancellationToken stop)
     {

@@ -40,6 +40,11 @@ public sealed class ScaleDeployment : IAsyncDisposable
 
     public CpuSampler Sampler { get; private set; } = null!;
 
+    private readonly Dictionary<string, Uri> metrics = [];
+
+    /// <summary>The Orleans messages each silo and API node sent, from its <c>/metrics</c>.</summary>
+    public OrleansMessages Messages => new(metrics);
+
     public DatabaseCounters Counters => new(Database.RootConnectionString);
 
     /// <summary>Every process by name; a co-hosted shape's processes are API nodes and silos at once, named <c>node 1</c>….</summary>
@@ -104,7 +109,16 @@ public sealed class ScaleDeployment : IAsyncDisposable
     {
         if (!Shape.CoHosted)
         {
-            Silos.AddRange(await Task.WhenAll(Enumerable.Range(0, Shape.Silos).Select(_ => Cluster.StartSiloAsync(settings: LivePush.ProductionTimeouts))).WaitAsync(stop));
+            var siloSettings = Enumerable.Range(0, Shape.Silos).Select(_ => new Dictionary<string, string?>(LivePush.ProductionTimeouts)
+            {
+                ["Partner__Metrics__Host"] = "127.0.0.1",
+                ["Partner__Metrics__Port"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
+            }).ToList();
+            Silos.AddRange(await Task.WhenAll(siloSettings.Select(settings => Cluster.StartSiloAsync(settings: settings))).WaitAsync(stop));
+            for (var i = 0; i < Silos.Count; i++)
+            {
+                metrics[SiloName(i)] = new Uri($"http://127.0.0.1:{siloSettings[i]["Partner__Metrics__Port"]}/metrics");
+            }
         }
 
         var settings = new Dictionary<string, string?>(apiSettings)
@@ -130,6 +144,11 @@ public sealed class ScaleDeployment : IAsyncDisposable
         var silos = Shape.Silos.ToString(CultureInfo.InvariantCulture) + " active silo(s)";
         await Task.WhenAll(Apis.Select(api => api.WaitUntilAsync("/health/ready", HttpStatusCode.OK, Ready, body => body.Contains(silos, StringComparison.Ordinal)))).WaitAsync(stop);
         Nodes.AddRange(Apis.Select(api => new PartnerClient(api.Http.BaseAddress!)));
+        for (var i = 0; i < Apis.Count; i++)
+        {
+            metrics[Shape.CoHosted ? NodeName(i) : ApiName(i)] = new Uri(Apis[i].Http.BaseAddress!, "metrics");
+        }
+
         var processes = new Dictionary<string, int>
         {
             ["mariadb"] = BenchmarkRunner.PidFromFile(Path.Combine(Database.DataDirectory, "mysqld.pid")),

@@ -24,9 +24,21 @@ public sealed class ScaleReport(BenchmarkOptions options, string commandLine)
 
     public IReadOnlyList<(ScaleShape Shape, Measurement Measurement)> Runs => runs;
 
-    public void Add(ScaleShape shape, Measurement measurement) => runs.Add((shape, measurement));
+    private readonly Dictionary<(ScaleShape Shape, string Workload), IReadOnlyDictionary<string, MessageCounts>> messages = [];
+
+    public void Add(ScaleShape shape, Measurement measurement, IReadOnlyDictionary<string, MessageCounts>? sent = null)
+    {
+        runs.Add((shape, measurement));
+        if (sent is { Count: > 0 })
+        {
+            messages[(shape, measurement.Workload)] = sent;
+        }
+    }
 
     public void Note(string note) => notes.Add(note);
+
+    /// <summary>What a measure's name carries when the suite runs in rounds (<c>--rounds</c>).</summary>
+    public static string RoundSuffix(int round) => Invariant($" (round {round})");
 
     /// <summary>One run on the console: rate, latency, CPU ms per operation by role, MariaDB rows written per operation, and what did not succeed.</summary>
     public static string Line(Measurement m)
@@ -81,6 +93,7 @@ public sealed class ScaleReport(BenchmarkOptions options, string commandLine)
         }
 
         md.AppendLine();
+        AppendRoundMedians(md, shapes);
         md.AppendLine("CPU milliseconds per successful operation, by process (its CPU time over the run divided by the successes; a role's processes summed, each in brackets); "
             + "the load generator is the benchmark process plus wrk. MariaDB: rows written (`Handler_write` + `Handler_update`), stored-procedure calls "
             + "(2 per grain-state read or write) and fsyncs per operation, from its global status around the run.").AppendLine();
@@ -111,6 +124,7 @@ public sealed class ScaleReport(BenchmarkOptions options, string commandLine)
         }
 
         md.AppendLine();
+        AppendMessages(md, workloads, shapes);
         AppendPageCost(md, shapes);
         var outcomes = runs.Select(r => (r.Shape, r.Measurement, Failed: r.Measurement.Load.Outcomes.Where(o => !IsSuccess(r.Measurement, o.Key)).ToList()))
             .Where(r => r.Failed.Count > 0)
@@ -135,13 +149,86 @@ public sealed class ScaleReport(BenchmarkOptions options, string commandLine)
         return md.ToString();
     }
 
+    /// <summary>Orleans messages per successful operation, by role: sent over the network, and delivered within the process.</summary>
+    private void AppendMessages(StringBuilder md, List<string> workloads, List<ScaleShape> shapes)
+    {
+        var rows = runs.Where(r => messages.ContainsKey((r.Shape, r.Measurement.Workload)) && r.Measurement.Load.Successes > 0)
+            .OrderBy(r => workloads.IndexOf(r.Measurement.Workload)).ThenBy(r => shapes.IndexOf(r.Shape)).ToList();
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("Orleans messages per successful operation, counted by each process (`/metrics`: the sent-message histogram's count, every "
+            + "direction — requests, responses, one-way calls and stream deliveries — and, in brackets, messages delivered within the process "
+            + "without the network). Unlike CPU time these counts do not depend on how busy the machine is.").AppendLine();
+        md.AppendLine("| measure | shape | silos, network (local) | API nodes, network (local) | all, network |");
+        md.AppendLine("|---|---|--:|--:|--:|");
+        foreach (var (shape, m) in rows)
+        {
+            var sent = messages[(shape, m.Workload)];
+            double successes = m.Load.Successes;
+            string Role(params string[] prefixes)
+            {
+                var parts = sent.Where(p => prefixes.Any(prefix => p.Key.StartsWith(prefix, StringComparison.Ordinal))).Select(p => p.Value).ToList();
+                return parts.Count == 0 ? "–" : Invariant($"{parts.Sum(p => p.Network) / successes:0.00} ({parts.Sum(p => p.Local) / successes:0.00})");
+            }
+
+            md.AppendLine(Invariant($"| {m.Workload} | {shape.Name} | {Role("silo ")} | {Role("api ", CoHostedPrefix)} | {sent.Values.Sum(p => p.Network) / successes:0.00} |"));
+        }
+
+        md.AppendLine();
+    }
+
+    /// <summary>With several rounds: each measure's ratio of the shapes as the median of the rounds' ratios, each round's beside it.</summary>
+    private void AppendRoundMedians(StringBuilder md, IReadOnlyList<ScaleShape> shapes)
+    {
+        var rounds = runs.Where(r => RoundOf(r.Measurement.Workload) is not null).ToList();
+        if (rounds.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var measure in rounds.GroupBy(r => WithoutRound(r.Measurement.Workload)))
+        {
+            foreach (var other in shapes.Skip(1))
+            {
+                var ratios = measure.GroupBy(r => RoundOf(r.Measurement.Workload))
+                    .Select(round => (Round: round.Key!.Value, First: round.FirstOrDefault(r => r.Shape == shapes[0]).Measurement, Other: round.FirstOrDefault(r => r.Shape == other).Measurement))
+                    .Where(p => p.First is { Load.Rate: > 0 } && p.Other is not null)
+                    .Select(p => (p.Round, Ratio: p.Other!.Load.Rate / p.First!.Load.Rate))
+                    .OrderBy(p => p.Round)
+                    .ToList();
+                if (ratios.Count == 0)
+                {
+                    continue;
+                }
+
+                var sorted = ratios.Select(p => p.Ratio).Order().ToList();
+                var median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+                md.AppendLine(Invariant($"{measure.Key}, {other.Name} / {shapes[0].Name} over {ratios.Count} rounds: median **{median:0.00}×** (")
+                    + string.Join(", ", ratios.Select(p => Invariant($"round {p.Round} {p.Ratio:0.00}×"))) + ").").AppendLine();
+            }
+        }
+    }
+
+    private static int? RoundOf(string workload)
+    {
+        var at = workload.LastIndexOf(" (round ", StringComparison.Ordinal);
+        return at >= 0 && int.TryParse(workload.AsSpan(at + 8, workload.Length - at - 9), NumberStyles.None, CultureInfo.InvariantCulture, out var round) ? round : null;
+    }
+
+    private static string WithoutRound(string workload) =>
+        RoundOf(workload) is null ? workload : workload[..workload.LastIndexOf(" (round ", StringComparison.Ordinal)];
+
     /// <summary>Whether a page of one day's list costs the same however many rooms that day holds: CPU per read at the most rooms against the fewest.</summary>
     private void AppendPageCost(StringBuilder md, IReadOnlyList<ScaleShape> shapes)
     {
         var lines = new List<string>();
         foreach (var shape in shapes)
         {
-            var days = runs.Where(r => r.Shape == shape && r.Measurement.Workload.StartsWith(ScaleSuite.DayListWorkload, StringComparison.Ordinal)).Select(r => r.Measurement).ToList();
+            var days = runs.Where(r => r.Shape == shape && r.Measurement.Workload.StartsWith(ScaleSuite.DayListWorkload, StringComparison.Ordinal)
+                && RoundOf(r.Measurement.Workload) is null or 1).Select(r => r.Measurement).ToList();
             if (days.Count < 2 || days[0].Load.Rate == 0 || days[^1].Load.Rate == 0)
             {
                 continue;

@@ -8,7 +8,7 @@ namespace Partner.Benchmarks;
 /// reads, list reads, ticket PUTs on MEAL and STUDY at once, then one day's list read as that day fills up. Each measure gets
 /// an unmeasured warm-up of the same load first; every load is spread round-robin over the API nodes.
 /// </summary>
-public sealed class ScaleSuite(BenchmarkOptions options, ScaleDeployment deployment, ScaleReport report, string? wrk, CancellationToken stop)
+public sealed class ScaleSuite(BenchmarkOptions options, ScaleDeployment deployment, ScaleReport report, string? wrk, CancellationToken stop, int? round = null)
 {
     /// <summary>The day whose list fills up: later than every other room's date, so it also heads the undated list at the end.</summary>
     public const int DayOffset = 20;
@@ -26,7 +26,7 @@ public sealed class ScaleSuite(BenchmarkOptions options, ScaleDeployment deploym
 
     private IReadOnlyList<PartnerClient> Nodes => deployment.Nodes;
 
-    private string Shape => deployment.Shape.Name;
+    private string Shape => deployment.Shape.Name + (round is { } r ? $" round {r}" : string.Empty);
 
     public async Task RunAsync()
     {
@@ -172,8 +172,24 @@ public sealed class ScaleSuite(BenchmarkOptions options, ScaleDeployment deploym
             Console.WriteLine(Invariant($"{Shape} {workload}: warm-up {warm.Rate:N0}/s"));
         }
 
-        var measurement = await session.MeasureOnlyAsync(Shape, workload, driver, prepare, report.Note);
-        report.Add(deployment.Shape, measurement);
+        if (round is { } r)
+        {
+            workload += ScaleReport.RoundSuffix(r);
+        }
+
+        IReadOnlyDictionary<string, MessageCounts>? messages = null;
+        var measurement = await session.MeasureOnlyAsync(deployment.Shape.Name, workload, driver, async () =>
+        {
+            var run = await prepare();
+            return async () =>
+            {
+                var before = await deployment.Messages.ReadAsync(stop);
+                var outcome = await run();
+                messages = OrleansMessages.Between(before, await deployment.Messages.ReadAsync(stop));
+                return outcome;
+            };
+        }, report.Note);
+        report.Add(deployment.Shape, measurement, messages);
         Console.WriteLine(ScaleReport.Line(measurement));
     }
 
