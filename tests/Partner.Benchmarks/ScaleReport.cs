@@ -69,6 +69,12 @@ public sealed class ScaleReport(BenchmarkOptions options, string commandLine)
             Invariant($"room detail reads (`GET /api/rooms/{{id}}`, the storm's {options.StormRooms} rooms in turn); list reads (`GET /api/rooms?category=MEAL&size=20`);"),
             "durable ticket PUTs on MEAL and STUDY at once (half the workers each); then one day's list (`GET /api/rooms?category=MEAL&date=D&size=20`) read when that day holds "
                 + string.Join(", ", options.DayRooms.Select(n => n.ToString("N0", CultureInfo.InvariantCulture))) + " open rooms (a page should cost the same at each).",
+            options.ScaleMeasures.Count == BenchmarkOptions.AllScaleMeasures.Count
+                ? string.Empty
+                : $"This run measured only {string.Join(", ", BenchmarkOptions.AllScaleMeasures.Where(options.ScaleMeasures.Contains))} (`--scale-measures`).",
+            options.Rounds == 1
+                ? string.Empty
+                : Invariant($"The shapes ran in {options.Rounds} rounds, every other round in reverse order, each on fresh servers (`--rounds`)."),
             "On one machine every shape shares the same cores: a ratio shows what the extra processes and hops cost (or gain), not what more machines would.");
 
         var compared = shapes.Skip(1).ToList();
@@ -280,7 +286,7 @@ public sealed class ScaleReport(BenchmarkOptions options, string commandLine)
     private static bool IsSuccess(Measurement m, string outcome) =>
         outcome is "2xx/3xx" or "200" or "201 joined" or "204 left" || outcome.Contains(" 201 ", StringComparison.Ordinal);
 
-    private static void Paragraph(StringBuilder md, params string[] sentences) => md.AppendLine(string.Join(' ', sentences)).AppendLine();
+    private static void Paragraph(StringBuilder md, params string[] sentences) => md.AppendLine(string.Join(' ', sentences.Where(s => s.Length > 0))).AppendLine();
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
