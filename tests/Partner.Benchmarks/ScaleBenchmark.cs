@@ -38,9 +38,9 @@ public static class ScaleBenchmark
             if (stop.IsCancellationRequested && report.Runs.Count > 0)
             {
                 Console.Error.WriteLine("Interrupted. Measures finished so far:");
-                foreach (var (_, measurement) in report.Runs)
+                foreach (var run in report.Runs)
                 {
-                    Console.Error.WriteLine(ScaleReport.Line(measurement));
+                    Console.Error.WriteLine(ScaleReport.Line(run.Measurement));
                 }
             }
         }

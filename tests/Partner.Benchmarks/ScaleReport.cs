@@ -11,7 +11,7 @@ public sealed class ScaleReport(BenchmarkOptions options, string commandLine)
     /// <summary>How <see cref="ScaleDeployment"/> names a co-hosted shape's processes (API node and silo in one).</summary>
     private const string CoHostedPrefix = "node ";
 
-    private readonly List<(ScaleShape Shape, Measurement Measurement)> runs = [];
+    private readonly List<ScaleRun> runs = [];
     private readonly List<string> notes = [];
 
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.Now;
@@ -22,23 +22,14 @@ public sealed class ScaleReport(BenchmarkOptions options, string commandLine)
 
     public TimeSpan Took { get; set; }
 
-    public IReadOnlyList<(ScaleShape Shape, Measurement Measurement)> Runs => runs;
+    public IReadOnlyList<ScaleRun> Runs => runs;
 
-    private readonly Dictionary<(ScaleShape Shape, string Workload), IReadOnlyDictionary<string, MessageCounts>> messages = [];
-
-    public void Add(ScaleShape shape, Measurement measurement, IReadOnlyDictionary<string, MessageCounts>? sent = null)
-    {
-        runs.Add((shape, measurement));
-        if (sent is { Count: > 0 })
-        {
-            messages[(shape, measurement.Workload)] = sent;
-        }
-    }
+    public void Add(ScaleRun run) => runs.Add(run);
 
     public void Note(string note) => notes.Add(note);
 
     /// <summary>What a measure's name carries when the suite runs in rounds (<c>--rounds</c>).</summary>
-    public static string RoundSuffix(int round) => Invariant($" (round {round})");
+    public static string RoundSuffix(int? round) => round is { } r ? Invariant($" (round {r})") : string.Empty;
 
     /// <summary>One run on the console: rate, latency, CPU ms per operation by role, MariaDB rows written per operation, and what did not succeed.</summary>
     public static string Line(Measurement m)
@@ -83,7 +74,7 @@ public sealed class ScaleReport(BenchmarkOptions options, string commandLine)
         md.AppendLine("|---|---|--:|" + string.Concat(shapes.Select(_ => "--:|--:|--:|")) + string.Concat(compared.Select(_ => "--:|--:|")));
         foreach (var workload in runs.Select(r => r.Measurement.Workload).Distinct())
         {
-            var row = shapes.Select(s => runs.FirstOrDefault(r => r.Shape == s && r.Measurement.Workload == workload).Measurement).ToList();
+            var row = shapes.Select(s => runs.FirstOrDefault(r => r.Shape == s && r.Measurement.Workload == workload)?.Measurement).ToList();
             var any = row.First(m => m is not null)!;
             md.Append(Invariant($"| {workload} | {any.Driver} | {any.Load.Workers} | "));
             md.Append(string.Join(" | ", row.Select(m => m is null ? "– | – | –" : Invariant($"{m.Load.Rate:N0} | {m.Load.Latency.P50:0.0} | {m.Load.Latency.P99:0.0}"))));
@@ -108,7 +99,7 @@ public sealed class ScaleReport(BenchmarkOptions options, string commandLine)
             + "MariaDB | Redis | load generator | all | rows written/op | CALLs/op | fsyncs/op | machine busy |");
         md.AppendLine("|---|---|--:|--:|--:|" + (coHosted ? "--:|" : string.Empty) + "--:|--:|--:|--:|--:|--:|--:|--:|");
         var workloads = runs.Select(r => r.Measurement.Workload).Distinct().ToList();
-        foreach (var (shape, m) in runs.OrderBy(r => workloads.IndexOf(r.Measurement.Workload)).ThenBy(r => shapes.IndexOf(r.Shape)))
+        foreach (var (shape, m, _, _, _) in runs.OrderBy(r => workloads.IndexOf(r.Measurement.Workload)).ThenBy(r => shapes.IndexOf(r.Shape)))
         {
             var rate = m.Load.Rate;
             string Role(string prefix)
@@ -158,7 +149,7 @@ public sealed class ScaleReport(BenchmarkOptions options, string commandLine)
     /// <summary>Orleans messages per successful operation, by role: sent over the network, and delivered within the process.</summary>
     private void AppendMessages(StringBuilder md, List<string> workloads, List<ScaleShape> shapes)
     {
-        var rows = runs.Where(r => messages.ContainsKey((r.Shape, r.Measurement.Workload)) && r.Measurement.Load.Successes > 0)
+        var rows = runs.Where(r => r.Messages.Count > 0 && r.Measurement.Load.Successes > 0)
             .OrderBy(r => workloads.IndexOf(r.Measurement.Workload)).ThenBy(r => shapes.IndexOf(r.Shape)).ToList();
         if (rows.Count == 0)
         {
@@ -170,9 +161,8 @@ public sealed class ScaleReport(BenchmarkOptions options, string commandLine)
             + "without the network). Unlike CPU time these counts do not depend on how busy the machine is.").AppendLine();
         md.AppendLine("| measure | shape | silos, network (local) | API nodes, network (local) | all, network |");
         md.AppendLine("|---|---|--:|--:|--:|");
-        foreach (var (shape, m) in rows)
+        foreach (var (shape, m, _, _, sent) in rows)
         {
-            var sent = messages[(shape, m.Workload)];
             double successes = m.Load.Successes;
             string Role(params string[] prefixes)
             {
@@ -189,18 +179,12 @@ public sealed class ScaleReport(BenchmarkOptions options, string commandLine)
     /// <summary>With several rounds: each measure's ratio of the shapes as the median of the rounds' ratios, each round's beside it.</summary>
     private void AppendRoundMedians(StringBuilder md, IReadOnlyList<ScaleShape> shapes)
     {
-        var rounds = runs.Where(r => RoundOf(r.Measurement.Workload) is not null).ToList();
-        if (rounds.Count == 0)
-        {
-            return;
-        }
-
-        foreach (var measure in rounds.GroupBy(r => WithoutRound(r.Measurement.Workload)))
+        foreach (var measure in runs.Where(r => r.Round is not null).GroupBy(r => r.Measure))
         {
             foreach (var other in shapes.Skip(1))
             {
-                var ratios = measure.GroupBy(r => RoundOf(r.Measurement.Workload))
-                    .Select(round => (Round: round.Key!.Value, First: round.FirstOrDefault(r => r.Shape == shapes[0]).Measurement, Other: round.FirstOrDefault(r => r.Shape == other).Measurement))
+                var ratios = measure.GroupBy(r => r.Round!.Value)
+                    .Select(round => (Round: round.Key, First: round.FirstOrDefault(r => r.Shape == shapes[0])?.Measurement, Other: round.FirstOrDefault(r => r.Shape == other)?.Measurement))
                     .Where(p => p.First is { Load.Rate: > 0 } && p.Other is not null)
                     .Select(p => (p.Round, Ratio: p.Other!.Load.Rate / p.First!.Load.Rate))
                     .OrderBy(p => p.Round)
@@ -218,15 +202,6 @@ public sealed class ScaleReport(BenchmarkOptions options, string commandLine)
         }
     }
 
-    private static int? RoundOf(string workload)
-    {
-        var at = workload.LastIndexOf(" (round ", StringComparison.Ordinal);
-        return at >= 0 && int.TryParse(workload.AsSpan(at + 8, workload.Length - at - 9), NumberStyles.None, CultureInfo.InvariantCulture, out var round) ? round : null;
-    }
-
-    private static string WithoutRound(string workload) =>
-        RoundOf(workload) is null ? workload : workload[..workload.LastIndexOf(" (round ", StringComparison.Ordinal)];
-
     /// <summary>Whether a page of one day's list costs the same however many rooms that day holds: CPU per read at the most rooms against the fewest.</summary>
     private void AppendPageCost(StringBuilder md, IReadOnlyList<ScaleShape> shapes)
     {
@@ -234,7 +209,7 @@ public sealed class ScaleReport(BenchmarkOptions options, string commandLine)
         foreach (var shape in shapes)
         {
             var days = runs.Where(r => r.Shape == shape && r.Measurement.Workload.StartsWith(ScaleSuite.DayListWorkload, StringComparison.Ordinal)
-                && RoundOf(r.Measurement.Workload) is null or 1).Select(r => r.Measurement).ToList();
+                && r.Round is null or 1).Select(r => r.Measurement).ToList();
             if (days.Count < 2 || days[0].Load.Rate == 0 || days[^1].Load.Rate == 0)
             {
                 continue;
@@ -290,3 +265,9 @@ public sealed class ScaleReport(BenchmarkOptions options, string commandLine)
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
+
+/// <summary>
+/// One measured run of one shape: <see cref="Measure"/> is the measure's name without its round (<see cref="Measurement.Workload"/> carries
+/// the round too, when the suite runs in rounds); <see cref="Messages"/> what each silo and API node sent during it (empty when unread).
+/// </summary>
+public sealed record ScaleRun(ScaleShape Shape, Measurement Measurement, string Measure, int? Round, IReadOnlyDictionary<string, MessageCounts> Messages);

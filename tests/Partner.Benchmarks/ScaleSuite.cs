@@ -172,13 +172,8 @@ public sealed class ScaleSuite(BenchmarkOptions options, ScaleDeployment deploym
             Console.WriteLine(Invariant($"{Shape} {workload}: warm-up {warm.Rate:N0}/s"));
         }
 
-        if (round is { } r)
-        {
-            workload += ScaleReport.RoundSuffix(r);
-        }
-
-        IReadOnlyDictionary<string, MessageCounts>? messages = null;
-        var measurement = await session.MeasureOnlyAsync(deployment.Shape.Name, workload, driver, async () =>
+        IReadOnlyDictionary<string, MessageCounts> messages = new Dictionary<string, MessageCounts>();
+        var measurement = await session.MeasureOnlyAsync(deployment.Shape.Name, workload + ScaleReport.RoundSuffix(round), driver, async () =>
         {
             var run = await prepare();
             return async () =>
@@ -189,7 +184,7 @@ public sealed class ScaleSuite(BenchmarkOptions options, ScaleDeployment deploym
                 return outcome;
             };
         }, report.Note);
-        report.Add(deployment.Shape, measurement, messages);
+        report.Add(new ScaleRun(deployment.Shape, measurement, workload, round, messages));
         Console.WriteLine(ScaleReport.Line(measurement));
     }
 
