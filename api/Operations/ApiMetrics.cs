@@ -10,6 +10,7 @@ public sealed class ApiMetrics
     private readonly Histogram<double> pushLatency;
     private readonly UpDownCounter<long> hubConnections;
     private readonly Counter<long> roomReads;
+    private readonly Counter<long> heals;
 
     public ApiMetrics(IMeterFactory meters)
     {
@@ -22,6 +23,7 @@ public sealed class ApiMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] });
         hubConnections = meter.CreateUpDownCounter<long>(PartnerInstruments.HubConnections, description: "SignalR connections open on this API node.");
         roomReads = meter.CreateCounter<long>(PartnerInstruments.RoomReads, description: "Room lists and details read on this API node, by where they were answered.");
+        heals = meter.CreateCounter<long>(PartnerInstruments.SiloLossHeals, description: "Times this API node lost a gateway (a silo went away) and began healing its live feeds and room reads from the grains.");
         Meter = meter;
     }
 
@@ -37,6 +39,8 @@ public sealed class ApiMetrics
     public void HubConnected() => hubConnections.Add(1);
 
     public void HubDisconnected() => hubConnections.Add(-1);
+
+    public void Healing() => heals.Add(1);
 
     public void RoomRead(string kind, bool onNode) =>
         roomReads.Add(1, new(PartnerInstruments.ReadKind, kind), new(PartnerInstruments.AnsweredBy, onNode ? "node" : "grains"));

@@ -25,6 +25,7 @@ public static class PartnerInstruments
     public const string HubConnections = "partner.hub.connections";
     public const string RoomReads = "partner.room_reads";
     public const string RoomsHeld = "partner.room_read_model.rooms";
+    public const string SiloLossHeals = "partner.live.heals";
 
     /// <summary>Tag: the catalog category of a room or ticket.</summary>
     public const string Category = "category";

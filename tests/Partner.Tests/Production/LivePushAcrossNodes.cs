@@ -10,6 +10,7 @@ using Orleans.Streams;
 using Partner.Streams;
 using Partner.Tests.Alarms;
 using Partner.Tests.Infrastructure;
+using Partner.Tests.Operations;
 using Partner.Tests.Live;
 
 namespace Partner.Tests.Production;
@@ -171,6 +172,7 @@ public sealed class LivePushAcrossNodes(LivePushAcrossNodes.Deployment deploymen
         await inbox.RaiseAsync(1);
         Assert.Equal(1, (await live.NextAlarmAsync()).GetProperty("seq").GetInt64());
         var host = await HostOfAsync(inbox);
+        var heals = MetricsScrape.Sum(await a.Http.GetStringAsync("/metrics"), "partner_live_heals_total");
 
         host.Process.Kill();
 
@@ -181,6 +183,13 @@ public sealed class LivePushAcrossNodes(LivePushAcrossNodes.Deployment deploymen
         Assert.Equal(raised, pushed.GetProperty("seq").GetInt64());
         Assert.Equal([raised], resumed.Select(m => m.GetProperty("seq").GetInt64()));
         Assert.Equal(2, raised);
+        // The node counted the loss it healed from (its series is scraped through a brief cache).
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (MetricsScrape.Sum(await a.Http.GetStringAsync("/metrics"), "partner_live_heals_total") <= heals)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the API node did not count a heal after losing a silo");
+            await Task.Delay(100);
+        }
     }
 
     [Fact]

@@ -114,6 +114,9 @@ public sealed class RoomReadsAcrossNodes(RoomReadsAcrossNodes.Deployment deploym
         var grains = new[] { ("answered_by", "grains") };
         Assert.Equal(MetricsScrape.Sum(before, "partner_room_reads_total", grains), MetricsScrape.Sum(after, "partner_room_reads_total", grains));
         Assert.True(MetricsScrape.Sum(after, "partner_room_read_model_rooms") >= 1);
+
+        // No silo was lost since the node started, so nothing made it forget what it holds (its first connection is no loss).
+        Assert.Equal(0, MetricsScrape.Sum(after, "partner_live_heals_total"));
     }
 
     /// <summary>The room's participants as the page lists them, 0 when the page does not list it.</summary>
