@@ -1,4 +1,7 @@
+using System.Diagnostics.Metrics;
 using System.Net;
+using Partner.Operations;
+using Partner.Silo.Hosting;
 using Partner.Tests.Api;
 using Partner.Tests.Live;
 using Partner.Tests.RandomMatch;
@@ -138,5 +141,24 @@ public sealed class MetricsEndpoint(MetricsApi api) : IClassFixture<MetricsApi>
         }
 
         await MetricsScrape.EventuallyAsync(http, Path, "partner_hub_connections", connections);
+    }
+
+    [Fact]
+    public async Task ASeriesKeepsItsPointLimitAndFoldsFurtherLabelSetsIntoItsOverflowPoint()
+    {
+        var http = factory.CreateClient();
+        using var meter = new Meter(PartnerInstruments.MeterName);
+        var counter = meter.CreateCounter<long>("partner.test.label_sets");
+        var recorded = PartnerTelemetry.PointsPerSeries + 100;
+
+        for (var i = 0; i < recorded; i++)
+        {
+            counter.Add(1, new KeyValuePair<string, object?>("n", i));
+        }
+
+        var text = await MetricsScrape.EventuallyAsync(http, Path, "partner_test_label_sets_total", recorded);
+        var points = text.Split('\n').Where(line => line.StartsWith("partner_test_label_sets_total{", StringComparison.Ordinal)).ToList();
+        Assert.Equal(PartnerTelemetry.PointsPerSeries + 1, points.Count);
+        Assert.Equal(100, MetricsScrape.Sum(text, "partner_test_label_sets_total", ("otel_metric_overflow", "true")));
     }
 }
