@@ -10,8 +10,8 @@ using Orleans.Streams;
 using Partner.Streams;
 using Partner.Tests.Alarms;
 using Partner.Tests.Infrastructure;
-using Partner.Tests.Operations;
 using Partner.Tests.Live;
+using Partner.Tests.Operations;
 
 namespace Partner.Tests.Production;
 
