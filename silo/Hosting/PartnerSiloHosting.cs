@@ -22,6 +22,9 @@ namespace Partner.Silo.Hosting;
 
 public static class PartnerSiloHosting
 {
+    /// <summary>Entries of an embedded silo's grain-directory cache (it is the only silo).</summary>
+    public const int EmbeddedDirectoryCacheSize = 1_000;
+
     /// <summary>
     /// Hosts a Partner silo. The providers come from the <c>Orleans</c> configuration section,
     /// beneath which the defaults of the mode (<c>Partner:Mode</c>) are laid.
@@ -106,6 +109,9 @@ public static class PartnerSiloHosting
             var ports = configuration.GetSection(EmbeddedOptions.Section).Get<EmbeddedOptions>() ?? new EmbeddedOptions();
             silo.UseLocalhostClustering(ports.SiloPort, ports.GatewayPort,
                 serviceId: configuration["Orleans:ServiceId"]!, clusterId: configuration["Orleans:ClusterId"]!);
+            // One silo holds every grain, so the directory cache (of other silos' grains) has nothing to hold; Orleans'
+            // default of a million entries reserves two ~9 MB tables up front.
+            silo.Services.Configure<GrainDirectoryOptions>(options => options.CacheSize = EmbeddedDirectoryCacheSize);
         }
 
         // Binary, version-tolerant state rows guarded by [Id]/[Alias], instead of JSON with CLR type names.

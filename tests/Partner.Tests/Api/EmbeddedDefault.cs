@@ -1,6 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Partner.Silo.Hosting;
 
 namespace Partner.Tests.Api;
 
@@ -52,6 +56,16 @@ public sealed class EmbeddedDefault(PartnerApiFactory factory) : IClassFixture<P
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("openapi/v1.json", await page.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+    }
+
+    [Fact]
+    public async Task ItsOnlySiloKeepsASmallGrainDirectoryCacheAndServes()
+    {
+        var response = await factory.CreateClient().GetAsync("/api/categories");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(PartnerSiloHosting.EmbeddedDirectoryCacheSize, factory.Services.GetRequiredService<IOptions<GrainDirectoryOptions>>().Value.CacheSize);
+        Assert.True(PartnerSiloHosting.EmbeddedDirectoryCacheSize < new GrainDirectoryOptions().CacheSize);
     }
 
     private static async Task<JsonElement> ReadyAsync(HttpClient http)
