@@ -38,16 +38,23 @@ public static class MetricsScrape
     }
 
     /// <summary>Scrapes until the sum is <paramref name="expected"/> (the exporter caches a scrape briefly), failing after 10 s.</summary>
-    public static async Task<string> EventuallyAsync(HttpClient http, string path, string name, double expected, params (string Label, string Value)[] labels)
+    public static Task<string> EventuallyAsync(HttpClient http, string path, string name, double expected, params (string Label, string Value)[] labels) =>
+        EventuallyAsync(http, path, name, value => value == expected, expected.ToString(CultureInfo.InvariantCulture), labels);
+
+    /// <summary>Scrapes until the sum is above <paramref name="floor"/>, failing after 10 s.</summary>
+    public static Task<string> EventuallyAboveAsync(HttpClient http, string path, string name, double floor, params (string Label, string Value)[] labels) =>
+        EventuallyAsync(http, path, name, value => value > floor, "above " + floor.ToString(CultureInfo.InvariantCulture), labels);
+
+    private static async Task<string> EventuallyAsync(HttpClient http, string path, string name, Func<double, bool> reached, string expected, (string Label, string Value)[] labels)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (true)
         {
             var text = await http.GetStringAsync(path);
             var value = Sum(text, name, labels);
-            if (value == expected || DateTime.UtcNow > deadline)
+            if (reached(value) || DateTime.UtcNow > deadline)
             {
-                Assert.True(value == expected, $"{name}{{{string.Join(",", labels.Select(l => $"{l.Label}={l.Value}"))}}} is {value}, expected {expected}");
+                Assert.True(reached(value), $"{name}{{{string.Join(",", labels.Select(l => $"{l.Label}={l.Value}"))}}} is {value}, expected {expected}");
                 return text;
             }
 
