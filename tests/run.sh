@@ -69,8 +69,10 @@ for path in sys.argv[1:]:
     text = open(path, encoding="utf-8").read()
     for m in re.finditer(r'<UnitTestResult [^>]*testName="([^"]*)"[^>]*outcome="Failed"[^>]*>(.*?)</UnitTestResult>', text, re.S):
         message = re.search(r'<Message>(.*?)</Message>', m.group(2), re.S)
-        first = html.unescape(message.group(1)).strip().splitlines()[0][:300] if message else ""
-        failures.append(f"  {html.unescape(m.group(1))}: {first}")
+        # The head of the message (a child process's output follows its first line), indented under the test's name.
+        lines = html.unescape(message.group(1)).strip().splitlines()[:12] if message else [""]
+        head = "\n      ".join(line[:300] for line in lines)
+        failures.append(f"  {html.unescape(m.group(1))}: {head}")
 if failures:
     print("Failed tests:")
     print("\n".join(failures))

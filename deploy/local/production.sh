@@ -38,12 +38,13 @@ running() { [ -f "$root/pids/$1" ] && kill -0 "$(cat "$root/pids/$1")" 2>/dev/nu
 start_servers() {
   command -v mariadbd >/dev/null && command -v redis-server >/dev/null \
     || { echo "needs mariadb-server and redis-server (apt-get install -y mariadb-server redis-server)" >&2; exit 1; }
+  mkdir -p "$root/mariadb-tmp"   # its own: MariaDB instances sharing /tmp collide on temporary-table names
   if [ ! -d "$root/mariadb" ]; then
-    mariadb-install-db --no-defaults --user=root --datadir="$root/mariadb" --auth-root-authentication-method=normal --skip-test-db >/dev/null
+    mariadb-install-db --no-defaults --user=root --datadir="$root/mariadb" --tmpdir="$root/mariadb-tmp" --auth-root-authentication-method=normal --skip-test-db >/dev/null
     fresh=1
   fi
   running mariadb || {
-    mariadbd --no-defaults --user=root --datadir="$root/mariadb" --port="$db_port" --bind-address=127.0.0.1 \
+    mariadbd --no-defaults --user=root --datadir="$root/mariadb" --tmpdir="$root/mariadb-tmp" --port="$db_port" --bind-address=127.0.0.1 \
       --socket="$root/mariadb.sock" --pid-file="$root/pids/mariadb" --log-error="$root/logs/mariadb.log" >>"$root/logs/mariadb.log" 2>&1 &
     for _ in $(seq 1 50); do mariadb --no-defaults -uroot -h127.0.0.1 -P"$db_port" -e 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.2; done
   }

@@ -32,17 +32,26 @@ public sealed class MariaDbServer : IAsyncDisposable
     private Process? process;
     private bool disposed;
 
-    private MariaDbServer(string serverPath, string dataDirectory, int port, string password)
+    private MariaDbServer(string serverPath, string rootDirectory, int port, string password)
     {
         this.serverPath = serverPath;
         this.password = password;
-        DataDirectory = dataDirectory;
+        RootDirectory = rootDirectory;
         Port = port;
     }
 
     public int Port { get; private set; }
 
-    public string DataDirectory { get; }
+    /// <summary>Holds the data and the temporary directory; deleted on dispose.</summary>
+    public string RootDirectory { get; }
+
+    public string DataDirectory => Path.Combine(RootDirectory, "data");
+
+    /// <summary>
+    /// The instance's own temporary directory: instances sharing /tmp collide on their temporary tables' names
+    /// (8 parallel installs: 2-3 failed with "File '/tmp/#sql-temptable-…MAD' not found"; 0 of 24 with one each).
+    /// </summary>
+    public string TempDirectory => Path.Combine(RootDirectory, "tmp");
 
     public string ErrorLogPath => Path.Combine(DataDirectory, "error.log");
 
@@ -76,12 +85,14 @@ public sealed class MariaDbServer : IAsyncDisposable
         var installPath = ChildProcesses.FindExecutable(InstallExecutable)
             ?? throw new InvalidOperationException(ChildProcesses.MissingServerMessage(InstallExecutable));
 
-        var dataDirectory = ChildProcesses.CreateTempDirectory("partner-mariadb-");
+        var rootDirectory = ChildProcesses.CreateTempDirectory("partner-mariadb-");
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-        var server = new MariaDbServer(serverPath, dataDirectory, FreePort.Next(), password);
+        var server = new MariaDbServer(serverPath, rootDirectory, FreePort.Next(), password);
         try
         {
-            await InstallAsync(installPath, dataDirectory, ct).ConfigureAwait(false);
+            Directory.CreateDirectory(server.DataDirectory);
+            Directory.CreateDirectory(server.TempDirectory);
+            await InstallAsync(installPath, server.DataDirectory, server.TempDirectory, ct).ConfigureAwait(false);
             for (var attempt = 1; ; attempt++)
             {
                 File.Delete(server.ErrorLogPath);
@@ -173,7 +184,7 @@ public sealed class MariaDbServer : IAsyncDisposable
 
             disposed = true;
             await StopCoreAsync().ConfigureAwait(false);
-            ChildProcesses.DeleteDirectory(DataDirectory);
+            ChildProcesses.DeleteDirectory(RootDirectory);
         }
         finally
         {
@@ -183,7 +194,7 @@ public sealed class MariaDbServer : IAsyncDisposable
 
     public override string ToString() => $"MariaDB 127.0.0.1:{Port} ({DataDirectory})";
 
-    private static async Task InstallAsync(string installPath, string dataDirectory, CancellationToken ct)
+    private static async Task InstallAsync(string installPath, string dataDirectory, string tempDirectory, CancellationToken ct)
     {
         var startInfo = new ProcessStartInfo(installPath)
         {
@@ -197,6 +208,8 @@ public sealed class MariaDbServer : IAsyncDisposable
             "--no-defaults",
             $"--user={Environment.UserName}",
             $"--datadir={dataDirectory}",
+            // Passed on to the bootstrapping mariadbd.
+            $"--tmpdir={tempDirectory}",
             "--auth-root-authentication-method=normal",
             "--skip-test-db",
             "--skip-name-resolve",
@@ -237,6 +250,7 @@ public sealed class MariaDbServer : IAsyncDisposable
         "--no-defaults",
         $"--user={Environment.UserName}",
         $"--datadir={DataDirectory}",
+        $"--tmpdir={TempDirectory}",
         $"--port={Port.ToString(CultureInfo.InvariantCulture)}",
         "--bind-address=127.0.0.1",
         $"--socket={Path.Combine(DataDirectory, "mysqld.sock")}",
