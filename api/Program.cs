@@ -47,7 +47,7 @@ app.UseOverloadShedding();
 app.UseJsonCharsetGuard();
 app.UseAuthentication();
 app.UseAuthorization();
-app.UseRateLimiter();
+app.UseRateLimiterStoppedWithTheApp();
 app.UseIdempotentCreates();
 
 app.MapOpenApi();
