@@ -23,7 +23,6 @@ public sealed class PrivateMariaDb
                 Assert.Equal(
                     Path.TrimEndingDirectorySeparator(server.TempDirectory),
                     Path.TrimEndingDirectorySeparator(served));
-                Assert.StartsWith(server.RootDirectory, server.TempDirectory, StringComparison.Ordinal);
             }
         }
         finally
