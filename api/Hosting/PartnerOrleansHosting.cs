@@ -33,7 +33,11 @@ public static class PartnerOrleansHosting
         {
             client.UseConnectionRetryFilter<ClusterConnectionRetry>();
             client.AddOutgoingGrainCallFilter<RejectedCallRetry>();
-            client.AddDashboard();
+            if (PartnerSiloHosting.DashboardEnabled(builder.Configuration))
+            {
+                client.AddDashboard();
+            }
+
             PartnerStreamProvider.AddStartChecks(client.Services, builder.Configuration, silo: false);
         });
         return builder;

@@ -30,6 +30,11 @@ public static class DashboardEndpoints
 
     public static IEndpointRouteBuilder MapPartnerDashboard(this WebApplication app)
     {
+        if (!PartnerSiloHosting.DashboardEnabled(app.Configuration))
+        {
+            return app;
+        }
+
         var dashboard = app.MapOrleansDashboard(routePrefix: Path);
         if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DashboardAccessOptions>>().Value.RequireAdmin == true)
         {

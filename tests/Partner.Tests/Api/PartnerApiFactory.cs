@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Partner.Silo.Hosting;
 using Partner.Tests.Infrastructure;
 
 namespace Partner.Tests.Api;
@@ -18,6 +19,12 @@ public sealed class PartnerApiFactory : WebApplicationFactory<Program>
     public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
 
     public string Environment { get; init; } = "Development";
+
+    /// <summary>
+    /// The Orleans dashboard, on by default in the app, is off in test hosts unless a test asks for it: it made in-process
+    /// tests take ~60 % longer (283 room, match and alarm tests: 41–44 s with it, 24–28 s without; GC pauses 8–10 s vs 4–5 s).
+    /// </summary>
+    public bool Dashboard { get; init; }
 
     /// <summary>Extra service registrations (e.g. a recording withdrawal step), applied after the app's own.</summary>
     public Action<IServiceCollection>? ExtraServices { get; init; }
@@ -41,6 +48,11 @@ public sealed class PartnerApiFactory : WebApplicationFactory<Program>
         {
             builder.UseSetting($"Partner:Admins:{i}", AdminLogins[i]);
         }
+        if (!Dashboard)
+        {
+            builder.UseSetting(PartnerSiloHosting.DashboardEnabledKey, "false");
+        }
+
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);

@@ -30,7 +30,7 @@ public class BrowserHost : IAsyncLifetime
         // Expectations wait like actions do (Playwright's own default is 5 s): a loaded CI machine renders slower.
         Assertions.SetDefaultExpectTimeout(15_000);
         var port = FreePort.Next();
-        Api = new PartnerApiFactory { Settings = Settings };
+        Api = new PartnerApiFactory { Settings = Settings, Dashboard = true };
         Api.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
         Api.StartServer();
         BaseUrl = $"http://127.0.0.1:{port}";

@@ -1,11 +1,26 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans;
+using Orleans.Runtime;
+using Partner.Silo.Hosting;
 using Partner.Tests.Api;
 
 namespace Partner.Tests.Operations;
 
-/// <summary>The Orleans dashboard is open in the embedded default, checked through its data endpoint (the page answers 200 even when broken).</summary>
-public sealed class DashboardInTheEmbeddedDefault(PartnerApiFactory factory) : IClassFixture<PartnerApiFactory>
+/// <summary>The embedded API as it starts with no configuration: the dashboard on.</summary>
+public sealed class EmbeddedDashboardApi : IDisposable
 {
+    public PartnerApiFactory Factory { get; } = new() { Dashboard = true };
+
+    public void Dispose() => Factory.Dispose();
+}
+
+/// <summary>The Orleans dashboard is open in the embedded default, checked through its data endpoint (the page answers 200 even when broken).</summary>
+public sealed class DashboardInTheEmbeddedDefault(EmbeddedDashboardApi api) : IClassFixture<EmbeddedDashboardApi>
+{
+    private readonly PartnerApiFactory factory = api.Factory;
+
     [Fact]
     public async Task IsOpenAndShowsTheCoHostedSilo()
     {
@@ -31,6 +46,9 @@ public sealed class DashboardInTheEmbeddedDefault(PartnerApiFactory factory) : I
     }
 
     [Fact]
+    public void ItsServicesRunOnTheNode() => Assert.NotEmpty(DashboardServices.On(factory));
+
+    [Fact]
     public async Task ItsPageLoadsOnlyScriptsOfThisOrigin()
     {
         var page = await factory.CreateClient().GetAsync("/dashboard/");
@@ -44,7 +62,7 @@ public sealed class DashboardInTheEmbeddedDefault(PartnerApiFactory factory) : I
 /// <summary>The embedded API with the dashboard restricted as in production (<c>Partner:Dashboard:RequireAdmin</c>).</summary>
 public sealed class AdminOnlyDashboardApi : IDisposable
 {
-    public PartnerApiFactory Factory { get; } = new() { Settings = new Dictionary<string, string?> { ["Partner:Dashboard:RequireAdmin"] = "true" } };
+    public PartnerApiFactory Factory { get; } = new() { Dashboard = true, Settings = new Dictionary<string, string?> { ["Partner:Dashboard:RequireAdmin"] = "true" } };
 
     public void Dispose() => Factory.Dispose();
 }
@@ -116,4 +134,40 @@ public sealed class AdminOnlyDashboard(AdminOnlyDashboardApi api) : IClassFixtur
         request.Headers.Add("Cookie", cookie);
         return factory.CreateClient().SendAsync(request);
     }
+}
+
+/// <summary><c>Partner:Dashboard:Enabled=false</c> (test hosts' default): no dashboard on the silo or the API node.</summary>
+public sealed class DashboardSwitchedOff(PartnerApiFactory factory) : IClassFixture<PartnerApiFactory>
+{
+    [Fact]
+    public async Task ItsPagesAndItsCookieAreNotServed()
+    {
+        var admin = await factory.SignInAsync(PartnerApiFactory.AdminLogins[0]);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.Http.GetAsync("/dashboard/DashboardCounters")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.Http.GetAsync("/dashboard/")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.Http.PostAsync("/api/operations/dashboard-cookie", null)).StatusCode);
+        Assert.Empty(DashboardServices.On(factory));
+    }
+
+    [Fact]
+    public void AValueThatIsNotABooleanStopsStartUpNamingTheKey()
+    {
+        using var misconfigured = new PartnerApiFactory { Settings = new Dictionary<string, string?> { [PartnerSiloHosting.DashboardEnabledKey] = "maybe" } };
+
+        var error = Assert.ThrowsAny<Exception>(() => misconfigured.CreateClient());
+
+        Assert.Contains(PartnerSiloHosting.DashboardEnabledKey, error.ToString(), StringComparison.Ordinal);
+    }
+}
+
+internal static class DashboardServices
+{
+    /// <summary>The dashboard's hosted services and silo lifecycle participants on the node (the co-hosted silo's included).</summary>
+    public static string[] On(PartnerApiFactory factory) =>
+        factory.Services.GetServices<IHostedService>().Cast<object>()
+            .Concat(factory.Services.GetServices<ILifecycleParticipant<ISiloLifecycle>>())
+            .Select(service => service.GetType().FullName!)
+            .Where(type => type.StartsWith("Orleans.Dashboard", StringComparison.Ordinal))
+            .ToArray();
 }
