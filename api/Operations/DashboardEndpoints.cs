@@ -8,9 +8,10 @@ using Partner.Users;
 namespace Partner.Api.Operations;
 
 /// <summary>
-/// The Orleans dashboard at <c>/dashboard</c>: open in the embedded default, admin-only in production. A browser page
-/// cannot send the API's bearer header, so an admin first trades it for a cookie that carries the same short-lived access
-/// token to <c>/dashboard</c> only (<see cref="IssueCookie"/>); its session checks (logout, revocation) apply unchanged.
+/// The Orleans dashboard at <c>/dashboard</c> (unless <c>Partner:Dashboard:Enabled</c> is false): open in the embedded
+/// default, admin-only in production. A browser page cannot send the API's bearer header, so an admin first trades it
+/// for a cookie that carries the same short-lived access token to <c>/dashboard</c> only (<see cref="IssueCookie"/>);
+/// its session checks (logout, revocation) apply unchanged.
 /// </summary>
 public static class DashboardEndpoints
 {
